@@ -1,0 +1,139 @@
+/// Elementwise kernels on `SIMD16<Float>`: sixteen lanes per step, a scalar loop for the tail.
+///
+/// Each kernel takes raw pointers and a count so that tensors, layers and optimizers share them.
+/// Large arrays are split across threads by `parallelFor`; the grain keeps small ones on one thread.
+public enum Elementwise {
+    /// Items below which an elementwise kernel stays on one thread.
+    public static let grain = 1 << 16
+
+    /// `out[i] = f(a[i])`, vectorized by `vector` with `scalar` for the tail.
+    @inlinable
+    public static func map(
+        _ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int,
+        vector: (SIMD16<Float>) -> SIMD16<Float>, scalar: (Float) -> Float
+    ) {
+        let shared = UncheckedSendable((a, out))
+        parallelFor(count, grain: grain) { range in
+            let (a, out) = shared.value
+            var i = range.lowerBound
+            while i &+ 16 <= range.upperBound {
+                let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: vector(x), as: SIMD16<Float>.self)
+                i &+= 16
+            }
+            while i < range.upperBound {
+                out[i] = scalar(a[i])
+                i &+= 1
+            }
+        }
+    }
+
+    /// `out[i] = f(a[i], b[i])`, vectorized by `vector` with `scalar` for the tail.
+    @inlinable
+    public static func zip(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        count: Int,
+        vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, scalar: (Float, Float) -> Float
+    ) {
+        let shared = UncheckedSendable((a, b, out))
+        parallelFor(count, grain: grain) { range in
+            let (a, b, out) = shared.value
+            var i = range.lowerBound
+            while i &+ 16 <= range.upperBound {
+                let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+                let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: vector(x, y), as: SIMD16<Float>.self)
+                i &+= 16
+            }
+            while i < range.upperBound {
+                out[i] = scalar(a[i], b[i])
+                i &+= 1
+            }
+        }
+    }
+
+    /// The sum of `count` floats, accumulated in sixteen lanes (and in Double across chunks).
+    @inlinable
+    public static func sum(_ a: UnsafePointer<Float>, count: Int) -> Float {
+        var total = 0.0
+        var i = 0
+        var lanes = SIMD16<Float>()
+        while i &+ 16 <= count {
+            lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+            i &+= 16
+            if i & 4095 == 0 {  // flush to Double now and then so long sums keep their precision
+                total += Double(lanes.sum())
+                lanes = SIMD16<Float>()
+            }
+        }
+        total += Double(lanes.sum())
+        while i < count {
+            total += Double(a[i])
+            i &+= 1
+        }
+        return Float(total)
+    }
+
+    /// `y[i] += alpha * x[i]` (BLAS axpy).
+    @inlinable
+    public static func axpy(
+        _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        zip(x, y, y, count: count, vector: { x, y in y.addingProduct(alpha, x) }, scalar: { x, y in y + alpha * x })
+    }
+}
+
+/// Vectorized transcendental functions for `SIMD16<Float>`, accurate to a few ulp over the float range.
+public enum VectorMath {
+    /// eˣ for sixteen lanes: range reduction x = k·ln2 + r, a degree-7 polynomial for eʳ (Cephes' expf
+    /// coefficients), 2ᵏ from exponent bits. Underflows to 0 below −87.3, overflows to +inf above 88.72.
+    @inlinable @inline(__always)
+    public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
+        let k = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // r = x - k·ln2 in two steps (Cody–Waite) so the reduction stays exact.
+        var r = clamped.addingProduct(k, SIMD16(repeating: -0.693_145_751_953_125))
+        r = r.addingProduct(k, SIMD16(repeating: -1.428_606_765_330_187_045e-6))
+        var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
+        p = SIMD16(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = SIMD16(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = SIMD16(repeating: 4.166_579_6e-2).addingProduct(p, r)
+        p = SIMD16(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = SIMD16(repeating: 5.000_000_1e-1).addingProduct(p, r)
+        let r2 = r * r
+        let er = (r + 1).addingProduct(p, r2)
+        let bits = (SIMD16<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
+        var result = er * unsafeBitCast(bits, to: SIMD16<Float>.self)
+        result.replace(with: 0, where: x .< -87.3)
+        result.replace(with: .infinity, where: x .> 88.72)
+        result.replace(with: .nan, where: x .!= x)
+        return result
+    }
+
+    /// The logistic function 1 / (1 + e⁻ˣ), stable at both ends.
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        1 / (1 + exp(-x))
+    }
+
+    /// tanh x = 2·σ(2x) − 1, computed from e^(−2|x|) so it stays accurate near 0 and saturates cleanly.
+    @inlinable @inline(__always)
+    public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let e = exp(-2 * abs(x))
+        let t = (1 - e) / (1 + e)
+        var result = t
+        result.replace(with: -t, where: x .< 0)
+        // Near zero 1 − e cancels; there the Taylor series through x⁹ is exact to float precision.
+        let x2 = x * x
+        var series = SIMD16<Float>(repeating: 62.0 / 2835.0)
+        series = SIMD16(repeating: -17.0 / 315.0).addingProduct(series, x2)
+        series = SIMD16(repeating: 2.0 / 15.0).addingProduct(series, x2)
+        series = SIMD16(repeating: -1.0 / 3.0).addingProduct(series, x2)
+        series = x.addingProduct(x * x2, series)
+        result.replace(with: series, where: abs(x) .< 0.2)
+        return result
+    }
+
+    @usableFromInline @inline(__always)
+    static func abs(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: -x, where: x .< 0) }
+}

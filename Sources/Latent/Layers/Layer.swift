@@ -1,0 +1,55 @@
+/// A trainable tensor and its gradient. Layers own parameters; optimizers update them in place.
+public final class Parameter {
+    /// The current value (e.g. a weight matrix).
+    public var value: Tensor
+    /// ∂loss/∂value, accumulated by `backward` until `zeroGrad()`.
+    public var grad: Tensor
+
+    /// A parameter starting at `value` with a zero gradient.
+    public init(_ value: Tensor) {
+        self.value = value
+        self.grad = Tensor.zeros(like: value)
+    }
+
+    /// Resets the gradient to zero (PyTorch's `zero_grad`).
+    public func zeroGrad() {
+        grad = Tensor.zeros(like: value)
+    }
+}
+
+/// A building block with an explicit forward and backward pass — no tape, no autograd.
+///
+/// `forward` computes the output and caches what `backward` needs; `backward` takes ∂loss/∂output,
+/// adds ∂loss/∂parameter into each parameter's `grad`, and returns ∂loss/∂input. Layers are classes
+/// so that a `Sequential`, an optimizer and a checkpoint can all refer to the same parameters.
+public protocol Layer: AnyObject {
+    /// The output for input `x`; caches what `backward` needs.
+    func forward(_ x: Tensor) -> Tensor
+    /// ∂loss/∂input for ∂loss/∂output `dy`; accumulates parameter gradients.
+    func backward(_ dy: Tensor) -> Tensor
+    /// Parameters with their PyTorch names relative to this layer (`"weight"`, `"bias"`, `"0.weight"`).
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// Non-trainable state saved in checkpoints with PyTorch names (`"running_mean"`, …).
+    var namedBuffers: [(name: String, value: Tensor)] { get }
+    /// Replaces the buffer called `name` (as listed by `namedBuffers`) when loading a checkpoint.
+    func setBuffer(_ name: String, to value: Tensor)
+    /// Training mode (batch statistics in BatchNorm) or evaluation mode (running statistics).
+    var isTraining: Bool { get set }
+}
+
+extension Layer {
+    /// The parameters alone, in order (what an optimizer is given).
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+    /// No buffers, unless a layer has some.
+    public var namedBuffers: [(name: String, value: Tensor)] { [] }
+    /// No buffers to set, unless a layer has some.
+    public func setBuffer(_ name: String, to value: Tensor) {
+        preconditionFailure("\(type(of: self)) has no buffer named \(name)")
+    }
+    /// Sets every parameter's gradient to zero.
+    public func zeroGrad() {
+        for parameter in parameters { parameter.zeroGrad() }
+    }
+    /// The number of trainable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}

@@ -1,0 +1,2 @@
+import Latent
+import CZlib
