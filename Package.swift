@@ -22,6 +22,15 @@ if environment["LATENT_PORTABLE"] == nil {
 // pointers and never overlap accesses).
 codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)))
 
+// The chapters: one executable each, `Tutorials/NN-Name/main.swift` with the chapter text beside it.
+let chapters: [(product: String, folder: String)] = [
+    ("pca", "01-PCA"), ("autoencoder", "02-Autoencoder"), ("vae", "03-VAE"), ("beta-vae", "04-BetaVAE"),
+]
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let writtenChapters = chapters.filter {
+    FileManager.default.fileExists(atPath: "\(packageRoot)/Tutorials/\($0.folder)/main.swift")
+}
+
 let package = Package(
     name: "Latent",
     products: [
@@ -29,7 +38,7 @@ let package = Package(
         .library(name: "LatentData", targets: ["LatentData"]),
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
-    ],
+    ] + writtenChapters.map { .executable(name: $0.product, targets: [$0.product]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -57,5 +66,21 @@ let package = Package(
         ),
         .testTarget(name: "LatentTests", dependencies: ["Latent", "LatentModels"], swiftSettings: codegen),
         .testTarget(name: "LatentDataTests", dependencies: ["LatentData"], swiftSettings: codegen),
-    ]
+        .testTarget(
+            name: "TutorialTests",
+            dependencies: ["Latent", "LatentData", "LatentModels"],
+            swiftSettings: codegen
+        ),
+    ] + writtenChapters.map { chapter in
+        .executableTarget(
+            name: chapter.product,
+            dependencies: [
+                "Latent", "LatentData", "LatentModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tutorials/\(chapter.folder)",
+            exclude: ["README.md"],
+            swiftSettings: codegen
+        )
+    }
 )
