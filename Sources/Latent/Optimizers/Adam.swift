@@ -91,10 +91,14 @@ public final class Adam: Optimizer {
             precondition(parameter.grad.shape == parameter.value.shape,
                          "Adam: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
             precondition(moments[index].m.count == count, "Adam: parameter \(index) changed size since the optimizer was made")
+            // Move the moments out while the kernel writes them (no copy, no overlapping access).
+            var (mStorage, vStorage) = moments[index]
+            moments[index] = ([], [])
+            defer { moments[index] = (mStorage, vStorage) }
             parameter.grad.withUnsafeBufferPointer { g in
                 parameter.value.withUnsafeMutableBufferPointer { p in
-                    moments[index].m.withUnsafeMutableBufferPointer { m in
-                        moments[index].v.withUnsafeMutableBufferPointer { v in
+                    mStorage.withUnsafeMutableBufferPointer { m in
+                        vStorage.withUnsafeMutableBufferPointer { v in
                             let shared = UncheckedSendable((p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!))
                             parallelFor(count, grain: optimizerGrain) { range in
                                 let (p, g, m, v) = shared.value

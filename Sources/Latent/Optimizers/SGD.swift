@@ -67,12 +67,16 @@ public final class SGD: Optimizer {
             precondition(parameter.grad.shape == parameter.value.shape,
                          "SGD: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
             let firstStep = momentum != 0 && buffers[index].isEmpty
-            if momentum != 0 && firstStep { buffers[index] = [Float](repeating: 0, count: count) }
+            if firstStep { buffers[index] = [Float](repeating: 0, count: count) }
             let (lr, mu, decay, keep) = (lr, momentum, weightDecay, 1 - dampening)
             let nesterov = nesterov
+            // Move the buffer out while the kernel writes it (no copy, no overlapping access).
+            var bufferStorage = buffers[index]
+            buffers[index] = []
+            defer { buffers[index] = bufferStorage }
             parameter.grad.withUnsafeBufferPointer { g in
                 parameter.value.withUnsafeMutableBufferPointer { p in
-                    buffers[index].withUnsafeMutableBufferPointer { b in
+                    bufferStorage.withUnsafeMutableBufferPointer { b in
                         let buffer = momentum != 0 ? b.baseAddress : nil
                         let shared = UncheckedSendable((p.baseAddress!, g.baseAddress!, buffer))
                         parallelFor(count, grain: optimizerGrain) { range in
