@@ -1,0 +1,230 @@
+// Numerical gradient checking by central differences (ARCHITECTURE.md §6).
+//
+// For a layer, the scalar loss is L = Σᵢ wᵢ·yᵢ with fixed random weights w (not a plain sum, which
+// would not notice a transposed or permuted gradient). Its gradient with respect to the output is w
+// itself, so `backward(w)` must return ∂L/∂x and leave ∂L/∂θ in each parameter's `grad`. Each sampled
+// coordinate c of the input and of every parameter is then perturbed:
+//
+//     D(ε) = (L(θ_c + ε) − L(θ_c − ε)) / 2ε,   numerical(c) = (4·D(ε/2) − D(ε)) / 3
+//
+// (Richardson extrapolation: D's ε² error term cancels, leaving O(ε⁴)), and compared with the
+// analytic value. Float32 makes this delicate: the loss is accumulated in
+// Double, ε is large (1e-2 by default), and the comparison is relative with a floor:
+//
+//     |analytic − numerical| ≤ tolerance · (|numerical| + 0.1 · rms(analytic over the tensor)) + absoluteTolerance
+//
+// Kinks (ReLU at 0) break central differences; feed inputs that stay more than ε away from them.
+
+/// How one checked tensor fared: its worst coordinate and the values there.
+public struct GradientCheckTensorReport: CustomStringConvertible, Sendable {
+    /// The tensor's name: `"input"`, a parameter name such as `"weight"`, or a function input's name.
+    public let name: String
+    /// The tensor's shape.
+    public let shape: [Int]
+    /// How many coordinates were perturbed.
+    public let checkedCount: Int
+    /// The worst coordinate as a multi-index into `shape` (e.g. `[1, 0, 2, 3]`).
+    public let worstIndex: [Int]
+    /// The analytic gradient (from `backward`) at the worst coordinate.
+    public let analytic: Float
+    /// The central-difference gradient at the worst coordinate.
+    public let numerical: Float
+    /// |analytic − numerical| divided by the allowed difference at the worst coordinate; ≤ 1 passes.
+    public let errorRatio: Float
+
+    /// True when every checked coordinate is within tolerance.
+    public var passed: Bool { errorRatio <= 1 }
+
+    /// e.g. `weight [4, 3, 3, 3]: worst at [1, 0, 2, 2]: analytic 0.31250, numerical 0.31249 (0.02 of allowed), 108 checked`.
+    public var description: String {
+        let verdict = passed ? "ok" : "FAILED"
+        return "\(verdict) \(name) \(shape): worst at \(worstIndex): analytic \(analytic), numerical \(numerical) "
+            + "(\(errorRatio) of allowed difference), \(checkedCount) coordinates checked"
+    }
+}
+
+/// The outcome of `gradientCheck`: one report per checked tensor.
+public struct GradientCheckResult: CustomStringConvertible, Sendable {
+    /// What was checked, e.g. `Conv2d(2, 3, kernel_size=3, stride=2, padding=1)`.
+    public let name: String
+    /// One report per tensor: the input first, then parameters in `namedParameters` order.
+    public let tensors: [GradientCheckTensorReport]
+
+    /// True when every tensor passed.
+    public var passed: Bool { tensors.allSatisfy(\.passed) }
+
+    /// The report whose worst coordinate is furthest out of tolerance.
+    public var worst: GradientCheckTensorReport? { tensors.max { $0.errorRatio < $1.errorRatio } }
+
+    /// The name, a verdict, then one line per tensor.
+    public var description: String {
+        let header = "gradient check of \(name): " + (passed ? "passed" : "FAILED")
+        return ([header] + tensors.map { "  " + $0.description }).joined(separator: "\n")
+    }
+}
+
+/// Checks a layer's `backward` against central differences of L = Σ wᵢ·yᵢ (random fixed w).
+///
+/// Checks ∂L/∂input and ∂L/∂θ for every parameter, sampling up to `samplesPerTensor` coordinates of
+/// each (all of them when the tensor is small; the coordinate with the largest analytic gradient is
+/// always included). The layer is left as it was found: parameter values, gradients and buffers
+/// (BatchNorm's running statistics) are restored. The layer's current mode (`isTraining`) is used.
+/// - Parameters:
+///   - layer: the layer to check.
+///   - input: a typical input, away from kinks (ReLU at 0) by more than `epsilon`.
+///   - name: what to call the layer in the result (defaults to its description).
+///   - epsilon: the central-difference step.
+///   - tolerance: the allowed relative difference.
+///   - absoluteTolerance: the allowed absolute difference on top of it.
+///   - samplesPerTensor: how many coordinates of each tensor to perturb at most.
+///   - seed: seeds the loss weights w and the coordinate sample.
+public func gradientCheck(
+    _ layer: any Layer, input: Tensor, name: String? = nil,
+    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 1e-4,
+    samplesPerTensor: Int = 200, seed: UInt64 = 0
+) -> GradientCheckResult {
+    var generator = SeededGenerator(seed: seed)
+    let savedBuffers = layer.namedBuffers
+    let parameters = layer.namedParameters
+    let savedGrads = parameters.map { $0.parameter.grad }
+    defer {
+        for (name, value) in savedBuffers { layer.setBuffer(name, to: value) }
+        for (entry, grad) in zip(parameters, savedGrads) { entry.parameter.grad = grad }
+    }
+
+    // Analytic: one forward, then backward with ∂L/∂y = w.
+    let output = layer.forward(input)
+    let weights = Tensor.randomUniform(output.shape, low: -1, high: 1, using: &generator)
+    for (entry) in parameters { entry.parameter.zeroGrad() }
+    let inputGradient = layer.backward(weights)
+    precondition(inputGradient.shape == input.shape,
+                 "\(name ?? "layer"): backward returned shape \(inputGradient.shape) for input \(input.shape)")
+
+    func loss(_ x: Tensor) -> Double {
+        for (bufferName, value) in savedBuffers { layer.setBuffer(bufferName, to: value) }
+        let y = layer.forward(x)
+        var total = 0.0
+        for i in 0..<y.count { total += Double(weights.scalars[i]) * Double(y.scalars[i]) }
+        return total
+    }
+
+    var reports: [GradientCheckTensorReport] = []
+    // The input.
+    var x = input
+    reports.append(checkTensor(
+        name: "input", shape: input.shape, analytic: inputGradient, epsilon: epsilon, tolerance: tolerance,
+        absoluteTolerance: absoluteTolerance, samples: samplesPerTensor, generator: &generator,
+        perturb: { index, delta in
+            let original = x.scalars[index]
+            x.scalars[index] = original + delta
+            let value = loss(x)
+            x.scalars[index] = original
+            return value
+        }))
+    // Every parameter.
+    for entry in parameters {
+        let parameter = entry.parameter
+        reports.append(checkTensor(
+            name: entry.name, shape: parameter.value.shape, analytic: parameter.grad, epsilon: epsilon,
+            tolerance: tolerance, absoluteTolerance: absoluteTolerance, samples: samplesPerTensor,
+            generator: &generator,
+            perturb: { index, delta in
+                let original = parameter.value.scalars[index]
+                parameter.value.scalars[index] = original + delta
+                let value = loss(input)
+                parameter.value.scalars[index] = original
+                return value
+            }))
+    }
+    return GradientCheckResult(name: name ?? String(describing: layer), tensors: reports)
+}
+
+/// Checks the gradients a scalar function returns against central differences, one input at a time.
+///
+/// For losses and other functions `f(inputs) → (value, [∂f/∂input])`: each input's analytic gradient
+/// (same shape as the input) is compared with (f(x + ε) − f(x − ε)) / 2ε on up to `samplesPerTensor`
+/// coordinates. `function` must be deterministic (fix any random ε it uses).
+/// - Parameters:
+///   - name: what was checked, e.g. `"mse(reduction: .mean)"`.
+///   - inputs: the named input tensors, e.g. `[("prediction", xHat), ("target", x)]`.
+///   - function: computes the value and the gradient with respect to each input, in order.
+public func gradientCheck(
+    name: String, inputs: [(name: String, value: Tensor)],
+    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 1e-4,
+    samplesPerTensor: Int = 200, seed: UInt64 = 0,
+    function: ([Tensor]) -> (value: Float, gradients: [Tensor])
+) -> GradientCheckResult {
+    var generator = SeededGenerator(seed: seed)
+    var values = inputs.map(\.value)
+    let analytic = function(values).gradients
+    precondition(analytic.count == inputs.count,
+                 "\(name): function returned \(analytic.count) gradients for \(inputs.count) inputs")
+    var reports: [GradientCheckTensorReport] = []
+    for (k, input) in inputs.enumerated() {
+        precondition(analytic[k].shape == input.value.shape,
+                     "\(name): gradient for \(input.name) has shape \(analytic[k].shape), input has \(input.value.shape)")
+        reports.append(checkTensor(
+            name: input.name, shape: input.value.shape, analytic: analytic[k], epsilon: epsilon,
+            tolerance: tolerance, absoluteTolerance: absoluteTolerance, samples: samplesPerTensor,
+            generator: &generator,
+            perturb: { index, delta in
+                let original = values[k].scalars[index]
+                values[k].scalars[index] = original + delta
+                let value = Double(function(values).value)
+                values[k].scalars[index] = original
+                return value
+            }))
+    }
+    return GradientCheckResult(name: name, tensors: reports)
+}
+
+/// Compares `analytic` with central differences of `perturb(index, ±epsilon)` on sampled coordinates.
+private func checkTensor(
+    name: String, shape: [Int], analytic: Tensor, epsilon: Float, tolerance: Float,
+    absoluteTolerance: Float, samples: Int, generator: inout SeededGenerator,
+    perturb: (Int, Float) -> Double
+) -> GradientCheckTensorReport {
+    let count = analytic.count
+    guard count > 0 else {
+        return GradientCheckTensorReport(name: name, shape: shape, checkedCount: 0, worstIndex: [],
+                                         analytic: 0, numerical: 0, errorRatio: 0)
+    }
+    // Which coordinates: all of a small tensor, else a random sample plus the largest gradient.
+    var indices: [Int]
+    if count <= samples {
+        indices = Array(0..<count)
+    } else {
+        indices = Array(generator.permutation(count).prefix(max(samples - 1, 0)))
+        let largest = analytic.scalars.indices.max { abs(analytic.scalars[$0]) < abs(analytic.scalars[$1]) }!
+        if !indices.contains(largest) { indices.append(largest) }
+    }
+    var squares = 0.0
+    for value in analytic.scalars { squares += Double(value) * Double(value) }
+    let rms = Float((squares / Double(count)).squareRoot())
+
+    var worst = (index: indices[0], analytic: Float(0), numerical: Float(0), ratio: -Float.infinity)
+    for index in indices {
+        let wide = (perturb(index, epsilon) - perturb(index, -epsilon)) / (2 * Double(epsilon))
+        let narrow = (perturb(index, epsilon / 2) - perturb(index, -epsilon / 2)) / Double(epsilon)
+        let numerical = Float((4 * narrow - wide) / 3)  // Richardson: the ε² error terms cancel
+        let a = analytic.scalars[index]
+        let allowed = tolerance * (abs(numerical) + 0.1 * rms) + absoluteTolerance
+        let difference = abs(a - numerical)
+        let ratio = difference.isNaN ? Float.infinity : difference / allowed
+        if ratio > worst.ratio { worst = (index, a, numerical, ratio) }
+    }
+    return GradientCheckTensorReport(
+        name: name, shape: shape, checkedCount: indices.count, worstIndex: multiIndex(worst.index, in: shape),
+        analytic: worst.analytic, numerical: worst.numerical, errorRatio: max(worst.ratio, 0))
+}
+
+/// The row-major multi-index of flat offset `offset` in `shape`.
+private func multiIndex(_ offset: Int, in shape: [Int]) -> [Int] {
+    var rest = offset
+    var index = [Int](repeating: 0, count: shape.count)
+    for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
+        index[axis] = rest % shape[axis]
+        rest /= shape[axis]
+    }
+    return index
+}

@@ -1,0 +1,128 @@
+/// A 2-D convolution, PyTorch's `nn.Conv2d` (square kernel, same stride and padding on both axes).
+///
+/// x: [N, Cin, H, W] → y: [N, Cout, Ho, Wo] with Ho = ⌊(H + 2p − k) / s⌋ + 1 (likewise Wo).
+/// `weight` is [Cout, Cin, k, k], `bias` is [Cout]; both start uniform on ±1/√(Cin·k²).
+///
+/// The whole batch is one GEMM: y = W[Cout, Cin·k²] · im2col(x)[Cin·k², N·Ho·Wo] (see `Im2col.swift`).
+/// Backward: dW += dy · colsᵀ, dx = col2im(Wᵀ · dy) — the same kernels ConvTranspose2d runs the other way.
+public final class Conv2d: Layer, CustomStringConvertible {
+    /// Input channels.
+    public let inChannels: Int
+    /// Output channels.
+    public let outChannels: Int
+    /// Kernel height and width.
+    public let kernelSize: Int
+    /// Step between kernel positions.
+    public let stride: Int
+    /// Zeros added on each side.
+    public let padding: Int
+    /// W: [Cout, Cin, k, k].
+    public let weight: Parameter
+    /// b: [Cout], or nil when built with `bias: false`.
+    public let bias: Parameter?
+    /// Training or evaluation mode (no effect on Conv2d).
+    public var isTraining = true
+
+    private var geometry: ConvolutionGeometry?
+    private var cachedColumns: [Float] = []  // im2col(x): [Cin·k², N·Ho·Wo]
+
+    /// A Conv2d initialized as PyTorch does (weight, then bias, drawn from `generator`).
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, using generator: inout SeededGenerator
+    ) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let shape = [outChannels, inChannels, kernelSize, kernelSize]
+        let fanIn = Initializer.fanIn(ofWeight: shape)
+        weight = Parameter(Initializer.kaimingUniform(shape, fanIn: fanIn, using: &generator))
+        self.bias = bias ? Parameter(Initializer.biasUniform(outChannels, fanIn: fanIn, using: &generator)) : nil
+    }
+
+    /// `Conv2d(1, 32, kernel_size=4, stride=2, padding=1)`, as PyTorch prints it.
+    public var description: String {
+        var text = "Conv2d(\(inChannels), \(outChannels), kernel_size=\(kernelSize), stride=\(stride)"
+        if padding != 0 { text += ", padding=\(padding)" }
+        if bias == nil { text += ", bias=False" }
+        return text + ")"
+    }
+
+    /// `weight`, then `bias`.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// x: [N, Cin, H, W] → y: [N, Cout, Ho, Wo].
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4 && x.shape[1] == inChannels,
+                     "\(description): expected input [N, \(inChannels), H, W], got \(x.shape)")
+        let g = ConvolutionGeometry(batch: x.shape[0], channels: inChannels, height: x.shape[2], width: x.shape[3],
+                                    kernelSize: kernelSize, stride: stride, padding: padding)
+        geometry = g
+        let (rows, columns) = (g.columnRows, g.columnCount)
+        // cols = im2col(x): [Cin·k², N·Ho·Wo]
+        cachedColumns = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
+            x.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, buffer.baseAddress!, g) }
+            initialized = rows * columns
+        }
+        // yᶜ = W · cols: [Cout, N·Ho·Wo], then to [N, Cout, Ho, Wo] adding the bias.
+        var product = [Float](repeating: 0, count: outChannels * columns)
+        weight.value.withUnsafeBufferPointer { w in
+            cachedColumns.withUnsafeBufferPointer { cols in
+                product.withUnsafeMutableBufferPointer { out in
+                    gemm(m: outChannels, n: columns, k: rows, a: w.baseAddress!, lda: rows,
+                         b: cols.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: columns)
+                }
+            }
+        }
+        return Tensor(shape: [g.batch, outChannels, g.outputHeight, g.outputWidth]) { y in
+            product.withUnsafeBufferPointer { p in
+                let add = { (b: UnsafePointer<Float>?) in
+                    Convolution.toBatchMajor(p.baseAddress!, y.baseAddress!, batch: g.batch, channels: self.outChannels,
+                                             plane: g.outputHeight * g.outputWidth, bias: b)
+                }
+                if let bias { bias.value.withUnsafeBufferPointer { add($0.baseAddress!) } } else { add(nil) }
+            }
+        }
+    }
+
+    /// dy: [N, Cout, Ho, Wo] → dx: [N, Cin, H, W]; dW += dyᶜ · colsᵀ, db += Σ dy over N, Ho, Wo.
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let g = geometry else { preconditionFailure("\(description): backward before forward") }
+        precondition(dy.shape == [g.batch, outChannels, g.outputHeight, g.outputWidth],
+                     "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
+        let (rows, columns, plane) = (g.columnRows, g.columnCount, g.outputHeight * g.outputWidth)
+        var dyc = [Float](repeating: 0, count: outChannels * columns)  // dy channel-major: [Cout, N·Ho·Wo]
+        var dcols = [Float](repeating: 0, count: rows * columns)
+        dy.withUnsafeBufferPointer { dy in
+            dyc.withUnsafeMutableBufferPointer {
+                Convolution.toChannelMajor(dy.baseAddress!, $0.baseAddress!, batch: g.batch, channels: outChannels, plane: plane)
+            }
+            if let bias {
+                bias.grad.withUnsafeMutableBufferPointer {
+                    Convolution.addChannelSums(dy.baseAddress!, $0.baseAddress!, batch: g.batch, channels: outChannels, plane: plane)
+                }
+            }
+        }
+        dyc.withUnsafeBufferPointer { dyc in
+            cachedColumns.withUnsafeBufferPointer { cols in
+                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cout, Cin·k²] += dyᶜ · colsᵀ
+                    gemm(transposeB: true, m: outChannels, n: rows, k: columns, a: dyc.baseAddress!, lda: columns,
+                         b: cols.baseAddress!, ldb: columns, beta: 1, c: dw.baseAddress!, ldc: rows)
+                }
+            }
+            weight.value.withUnsafeBufferPointer { w in
+                dcols.withUnsafeMutableBufferPointer { dcols in  // dcols [Cin·k², N·Ho·Wo] = Wᵀ · dyᶜ
+                    gemm(transposeA: true, m: rows, n: columns, k: outChannels, a: w.baseAddress!, lda: rows,
+                         b: dyc.baseAddress!, ldb: columns, c: dcols.baseAddress!, ldc: columns)
+                }
+            }
+        }
+        return Tensor(shape: [g.batch, inChannels, g.height, g.width]) { dx in
+            dcols.withUnsafeBufferPointer { Convolution.col2im($0.baseAddress!, dx.baseAddress!, g) }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Testing
+@testable import Latent
+
+/// A real layer whose backward is wrong by 1% in one coordinate of one tensor — the checker must notice.
+final class OffByOnePercent: Layer, CustomStringConvertible {
+    let inner: any Layer
+    let corruptInput: Bool
+    init(_ inner: any Layer, corruptInput: Bool) { self.inner = inner; self.corruptInput = corruptInput }
+    var description: String { "OffByOnePercent(\(inner))" }
+    var isTraining: Bool { get { inner.isTraining } set { inner.isTraining = newValue } }
+    var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
+    func forward(_ x: Tensor) -> Tensor { inner.forward(x) }
+    func backward(_ dy: Tensor) -> Tensor {
+        let weight = inner.namedParameters[0].parameter
+        let before = weight.grad
+        var dx = inner.backward(dy)
+        if corruptInput {
+            let i = dx.scalars.indices.max { abs(dx.scalars[$0]) < abs(dx.scalars[$1]) }!
+            dx.scalars[i] *= 1.01
+        } else {
+            let delta = weight.grad - before
+            let i = delta.scalars.indices.max { abs(delta.scalars[$0]) < abs(delta.scalars[$1]) }!
+            weight.grad.scalars[i] += 0.01 * delta.scalars[i]
+        }
+        return dx
+    }
+}
+
+@Suite("GradientChecks")
+struct GradientChecks {
+    @Test("the checker fails a backward that is wrong by 1% in one coordinate", arguments: [true, false])
+    func checkerCatchesOnePercent(corruptInput: Bool) {
+        var generator = SeededGenerator(seed: 7)
+        let layer = Linear(inFeatures: 6, outFeatures: 5, using: &generator)
+        let x = Tensor.randomNormal([3, 6], using: &generator)
+        let honest = gradientCheck(layer, input: x)
+        #expect(honest.passed, "\(honest)")
+        let broken = gradientCheck(OffByOnePercent(layer, corruptInput: corruptInput), input: x)
+        #expect(!broken.passed, "\(broken)")
+        #expect(broken.worst?.name == (corruptInput ? "input" : "weight"))
+        #expect(broken.description.contains("FAILED"))
+    }
+
+    @Test("the function checker passes a correct gradient and fails a 1%-wrong one")
+    func functionChecker() {
+        var generator = SeededGenerator(seed: 3)
+        let a = Tensor.randomNormal([4, 3], using: &generator)
+        let b = Tensor.randomNormal([4, 3], using: &generator)
+        // f(a, b) = Σ a·b + Σ a², ∂f/∂a = b + 2a, ∂f/∂b = a.
+        func f(_ t: [Tensor], wrong: Bool) -> (value: Float, gradients: [Tensor]) {
+            var da = t[1] + 2 * t[0]
+            if wrong { da.scalars[5] *= 1.01 }
+            return ((t[0] * t[1]).sum() + (t[0] * t[0]).sum(), [da, t[0]])
+        }
+        let good = gradientCheck(name: "a·b + a²", inputs: [("a", a), ("b", b)]) { f($0, wrong: false) }
+        #expect(good.passed, "\(good)")
+        let bad = gradientCheck(name: "a·b + a²", inputs: [("a", a), ("b", b)]) { f($0, wrong: true) }
+        #expect(!bad.passed, "\(bad)")
+        #expect(bad.worst?.worstIndex == [1, 2])
+    }
+
+    @Test("Linear backward matches central differences", arguments: [(1, 4, 3, true), (3, 5, 7, true), (2, 6, 2, false)])
+    func linear(n: Int, inFeatures: Int, outFeatures: Int, bias: Bool) {
+        var generator = SeededGenerator(seed: 11)
+        let layer = Linear(inFeatures: inFeatures, outFeatures: outFeatures, bias: bias, using: &generator)
+        let x = Tensor.randomNormal([n, inFeatures], using: &generator)
+        let result = gradientCheck(layer, input: x)
+        #expect(result.passed, "\(result)")
+        #expect(result.tensors.count == (bias ? 3 : 2))
+    }
+
+    /// Conv2d configurations: kernel, stride, padding, batch (inputs 7×5, odd on purpose).
+    static let convConfigurations: [(Int, Int, Int, Int)] =
+        [3, 4].flatMap { k in [1, 2].flatMap { s in [0, 1].flatMap { p in [1, 3].map { n in (k, s, p, n) } } } }
+
+    @Test("Conv2d backward matches central differences", arguments: convConfigurations)
+    func conv2d(kernelSize: Int, stride: Int, padding: Int, batch: Int) {
+        var generator = SeededGenerator(seed: UInt64(kernelSize * 1000 + stride * 100 + padding * 10 + batch))
+        let layer = Conv2d(inChannels: 2, outChannels: 3, kernelSize: kernelSize, stride: stride, padding: padding,
+                           using: &generator)
+        let x = Tensor.randomNormal([batch, 2, 7, 5], using: &generator)
+        let result = gradientCheck(layer, input: x)
+        #expect(result.passed, "\(result)")
+    }
+
+    /// ConvTranspose2d configurations: kernel, stride, padding, output padding (< stride), batch.
+    static let convTransposeConfigurations: [(Int, Int, Int, Int, Int)] =
+        convConfigurations.flatMap { k, s, p, n in (0..<s).map { op in (k, s, p, op, n) } }
+
+    @Test("ConvTranspose2d backward matches central differences", arguments: convTransposeConfigurations)
+    func convTranspose2d(kernelSize: Int, stride: Int, padding: Int, outputPadding: Int, batch: Int) {
+        var generator = SeededGenerator(seed: UInt64(kernelSize * 1000 + stride * 100 + padding * 10 + outputPadding * 5 + batch))
+        let layer = ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: kernelSize, stride: stride,
+                                    padding: padding, outputPadding: outputPadding, using: &generator)
+        let x = Tensor.randomNormal([batch, 3, 5, 3], using: &generator)
+        let result = gradientCheck(layer, input: x)
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test("Conv2d and ConvTranspose2d without bias check too", arguments: [false, true])
+    func convolutionWithoutBias(transposed: Bool) {
+        var generator = SeededGenerator(seed: 5)
+        let layer: any Layer = transposed
+            ? ConvTranspose2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1, bias: false, using: &generator)
+            : Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1, bias: false, using: &generator)
+        let result = gradientCheck(layer, input: Tensor.randomNormal([2, 2, 5, 5], using: &generator))
+        #expect(result.passed, "\(result)")
+        #expect(result.tensors.map(\.name) == ["input", "weight"])
+    }
+
+    @Test("BatchNorm1d backward matches central differences (training at batch 2 and 5, eval)",
+          arguments: [(2, true), (5, true), (5, false)])
+    func batchNorm1d(batch: Int, training: Bool) {
+        var generator = SeededGenerator(seed: UInt64(batch))
+        let layer = BatchNorm1d(numFeatures: 4)
+        layer.weight!.value = Tensor.randomUniform([4], low: 0.5, high: 1.5, using: &generator)
+        layer.bias!.value = Tensor.randomNormal([4], using: &generator)
+        layer.setBuffer("running_mean", to: Tensor.randomNormal([4], using: &generator))
+        layer.setBuffer("running_var", to: Tensor.randomUniform([4], low: 0.5, high: 2, using: &generator))
+        layer.isTraining = training
+        let x = Tensor.randomNormal([batch, 4], mean: 0.3, std: 1.5, using: &generator)
+        // At batch 2 in training, x̂ = ±√(σ²/(σ² + eps)) whatever x is: ∂y/∂x is O(eps/σ²) ≈ 1e-3 and
+        // the loss barely moves, so Float32 rounding in y sets the floor of the comparison.
+        let result = gradientCheck(layer, input: x, absoluteTolerance: batch == 2 && training ? 5e-4 : 1e-4)
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test("BatchNorm2d backward matches central differences (training at batch 2 and 5, eval, not affine)",
+          arguments: [(2, true, true), (5, true, true), (3, false, true), (2, true, false)])
+    func batchNorm2d(batch: Int, training: Bool, affine: Bool) {
+        var generator = SeededGenerator(seed: UInt64(10 + batch))
+        let layer = BatchNorm2d(numFeatures: 3, affine: affine)
+        if affine {
+            layer.weight!.value = Tensor.randomUniform([3], low: 0.5, high: 1.5, using: &generator)
+            layer.bias!.value = Tensor.randomNormal([3], using: &generator)
+        }
+        layer.setBuffer("running_mean", to: Tensor.randomNormal([3], using: &generator))
+        layer.setBuffer("running_var", to: Tensor.randomUniform([3], low: 0.5, high: 2, using: &generator))
+        layer.isTraining = training
+        let x = Tensor.randomNormal([batch, 3, 3, 5], mean: -0.2, std: 2, using: &generator)
+        let result = gradientCheck(layer, input: x)
+        #expect(result.passed, "\(result)")
+    }
+
+    /// Inputs at least 0.05 away from 0, the kink of ReLU and LeakyReLU.
+    static func awayFromZero(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
+        Tensor.randomNormal(shape, using: &generator).map(vector: { $0 }, scalar: { $0 < 0 ? $0 - 0.05 : $0 + 0.05 })
+    }
+
+    @Test("activations backward match central differences",
+          arguments: ["ReLU", "LeakyReLU 0.01", "LeakyReLU 0.2", "Sigmoid", "Tanh"])
+    func activation(name: String) {
+        let layer: any Layer = switch name {
+        case "ReLU": ReLU()
+        case "LeakyReLU 0.01": LeakyReLU()
+        case "LeakyReLU 0.2": LeakyReLU(negativeSlope: 0.2)
+        case "Sigmoid": Sigmoid()
+        default: Tanh()
+        }
+        var generator = SeededGenerator(seed: 21)
+        let x = Self.awayFromZero([3, 2, 4, 5], using: &generator)
+        let result = gradientCheck(layer, input: x)
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test("Flatten and Unflatten backward match central differences")
+    func reshapes() {
+        var generator = SeededGenerator(seed: 22)
+        let flatten = gradientCheck(Flatten(), input: Tensor.randomNormal([3, 2, 3, 2], using: &generator))
+        #expect(flatten.passed, "\(flatten)")
+        let unflatten = gradientCheck(Unflatten([3, 1, 4]), input: Tensor.randomNormal([2, 12], using: &generator))
+        #expect(unflatten.passed, "\(unflatten)")
+    }
+
+    @Test("Sequential backward matches central differences through conv, BN, Tanh, Linear, convT, Sigmoid")
+    func sequential() {
+        var generator = SeededGenerator(seed: 24)
+        let model = Sequential(
+            Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 4),
+            Tanh(),
+            Flatten(),
+            Linear(inFeatures: 4 * 3 * 2, outFeatures: 6, using: &generator),
+            Unflatten([6, 1, 1]),
+            ConvTranspose2d(inChannels: 6, outChannels: 2, kernelSize: 3, stride: 2, using: &generator),
+            Sigmoid())
+        // Tanh rather than LeakyReLU after BN: BN outputs crowd around 0, and a perturbation that moves a
+        // LeakyReLU input across its kink spoils the central difference (LeakyReLU is checked alone above).
+        let result = gradientCheck(model, input: Tensor.randomNormal([3, 2, 5, 4], using: &generator))
+        #expect(result.passed, "\(result)")
+        #expect(result.tensors.map(\.name) == ["input", "0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias", "6.weight", "6.bias"])
+    }
+}

@@ -1,0 +1,236 @@
+import Testing
+@testable import Latent
+
+/// Conv2d by its definition, one output at a time: y[n,o,i,j] = b[o] + Σ_c,u,v W[o,c,u,v]·x[n,c,i·s−p+u, j·s−p+v].
+func naiveConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (cout, k) = (weight.shape[0], weight.shape[2])
+    let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
+    var y = Tensor.zeros([n, cout, ho, wo])
+    for b in 0..<n {
+        for o in 0..<cout {
+            for i in 0..<ho {
+                for j in 0..<wo {
+                    var total = Double(bias?[o] ?? 0)
+                    for c in 0..<cin {
+                        for u in 0..<k {
+                            for v in 0..<k {
+                                let (r, q) = (i * stride - padding + u, j * stride - padding + v)
+                                if r >= 0 && r < h && q >= 0 && q < w {
+                                    total += Double(weight[o, c, u, v]) * Double(x[b, c, r, q])
+                                }
+                            }
+                        }
+                    }
+                    y[b, o, i, j] = Float(total)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// ConvTranspose2d by its definition: each input pixel scatters W[c, o]·x[n,c,i,j] onto y[n, o, i·s−p+u, j·s−p+v].
+func naiveConvTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, outputPadding: Int) -> Tensor {
+    let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (cout, k) = (weight.shape[1], weight.shape[2])
+    let ho = (h - 1) * stride - 2 * padding + k + outputPadding
+    let wo = (w - 1) * stride - 2 * padding + k + outputPadding
+    var y = [Double](repeating: 0, count: n * cout * ho * wo)  // accumulated in Double, rounded once
+    for b in 0..<n {
+        for o in 0..<cout {
+            for r in 0..<ho { for q in 0..<wo { y[((b * cout + o) * ho + r) * wo + q] = Double(bias?[o] ?? 0) } }
+            for c in 0..<cin {
+                for i in 0..<h {
+                    for j in 0..<w {
+                        for u in 0..<k {
+                            for v in 0..<k {
+                                let (r, q) = (i * stride - padding + u, j * stride - padding + v)
+                                if r >= 0 && r < ho && q >= 0 && q < wo {
+                                    y[((b * cout + o) * ho + r) * wo + q] += Double(weight[c, o, u, v]) * Double(x[b, c, i, j])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: [n, cout, ho, wo], scalars: y.map { Float($0) })
+}
+
+@Suite("Layers")
+struct LayerTests {
+    @Test("Conv2d forward matches the direct-loop definition", arguments: GradientChecks.convConfigurations)
+    func conv2dForward(kernelSize: Int, stride: Int, padding: Int, batch: Int) {
+        var generator = SeededGenerator(seed: 31)
+        let layer = Conv2d(inChannels: 3, outChannels: 4, kernelSize: kernelSize, stride: stride, padding: padding,
+                           using: &generator)
+        let x = Tensor.randomNormal([batch, 3, 9, 6], using: &generator)
+        let y = layer.forward(x)
+        let expected = naiveConv2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: stride, padding: padding)
+        let comparison = Comparison(y, expected)
+        #expect(y.shape == expected.shape)
+        #expect(comparison.isWithin(1e-5), "\(comparison)")
+    }
+
+    @Test("ConvTranspose2d forward matches the direct-loop definition", arguments: GradientChecks.convTransposeConfigurations)
+    func convTranspose2dForward(kernelSize: Int, stride: Int, padding: Int, outputPadding: Int, batch: Int) {
+        var generator = SeededGenerator(seed: 32)
+        let layer = ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: kernelSize, stride: stride,
+                                    padding: padding, outputPadding: outputPadding, using: &generator)
+        let x = Tensor.randomNormal([batch, 3, 5, 4], using: &generator)
+        let y = layer.forward(x)
+        let expected = naiveConvTranspose2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: stride,
+                                            padding: padding, outputPadding: outputPadding)
+        let comparison = Comparison(y, expected)
+        #expect(y.shape == expected.shape)
+        #expect(comparison.isWithin(1e-5), "\(comparison)")
+    }
+
+    @Test("ConvTranspose2d is the adjoint of Conv2d with the same weight: ⟨conv(x), y⟩ = ⟨x, convT(y)⟩")
+    func adjoint() {
+        var generator = SeededGenerator(seed: 33)
+        let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 4, stride: 2, padding: 1, bias: false, using: &generator)
+        let convT = ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: 4, stride: 2, padding: 1, bias: false,
+                                    using: &generator)
+        convT.weight.value = conv.weight.value  // [3, 2, 4, 4] serves as both layouts
+        let x = Tensor.randomNormal([2, 2, 8, 6], using: &generator)
+        let y = Tensor.randomNormal([2, 3, 4, 3], using: &generator)
+        let left = (conv.forward(x) * y).sum(), right = (x * convT.forward(y)).sum()
+        #expect(abs(left - right) <= 1e-4 * max(1, abs(left)), "\(left) vs \(right)")
+    }
+
+    @Test("the seed's conv shapes: 28→14→7→3→1 and back 1→3→7→14→28")
+    func seedShapes() {
+        var generator = SeededGenerator(seed: 34)
+        let x = Tensor.zeros([2, 1, 28, 28])
+        let c1 = Conv2d(inChannels: 1, outChannels: 2, kernelSize: 4, stride: 2, padding: 1, using: &generator).forward(x)
+        let c2 = Conv2d(inChannels: 2, outChannels: 2, kernelSize: 4, stride: 2, padding: 1, using: &generator).forward(c1)
+        let c3 = Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, using: &generator).forward(c2)
+        let c4 = Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, using: &generator).forward(c3)
+        #expect([c1, c2, c3, c4].map { $0.shape[2] } == [14, 7, 3, 1])
+        let d1 = ConvTranspose2d(inChannels: 2, outChannels: 2, kernelSize: 3, using: &generator).forward(c4)
+        let d2 = ConvTranspose2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, using: &generator).forward(d1)
+        let d3 = ConvTranspose2d(inChannels: 2, outChannels: 2, kernelSize: 4, stride: 2, padding: 1, using: &generator).forward(d2)
+        let d4 = ConvTranspose2d(inChannels: 2, outChannels: 1, kernelSize: 4, stride: 2, padding: 1, using: &generator).forward(d3)
+        #expect([d1, d2, d3, d4].map { $0.shape[2] } == [3, 7, 14, 28])
+    }
+
+    @Test("backward accumulates parameter gradients (twice backward gives twice the gradient)")
+    func accumulates() {
+        var generator = SeededGenerator(seed: 35)
+        let layers: [any Layer] = [
+            Linear(inFeatures: 3, outFeatures: 2, using: &generator),
+            Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, using: &generator),
+            ConvTranspose2d(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, using: &generator),
+            BatchNorm2d(numFeatures: 2),
+        ]
+        let inputs = [Tensor.randomNormal([2, 3], using: &generator)] + (1...3).map { _ in Tensor.randomNormal([2, 2, 4, 4], using: &generator) }
+        for (layer, x) in zip(layers, inputs) {
+            let y = layer.forward(x)
+            let dy = Tensor.randomNormal(y.shape, using: &generator)
+            layer.zeroGrad()
+            _ = layer.backward(dy)
+            let once = layer.parameters.map(\.grad)
+            _ = layer.backward(dy)
+            for (parameter, first) in zip(layer.parameters, once) {
+                let comparison = Comparison(parameter.grad, 2 * first)
+                #expect(comparison.isWithin(1e-5), "\(layer): \(comparison)")
+            }
+        }
+    }
+
+    @Test("BatchNorm2d training normalizes with the biased variance and updates running stats with the unbiased one")
+    func batchNormStatistics() {
+        var generator = SeededGenerator(seed: 36)
+        let layer = BatchNorm2d(numFeatures: 2)
+        let x = Tensor.randomNormal([3, 2, 2, 2], mean: 1, std: 2, using: &generator)
+        let y = layer.forward(x)
+        for c in 0..<2 {
+            var values: [Double] = []
+            for n in 0..<3 { for i in 0..<2 { for j in 0..<2 { values.append(Double(x[n, c, i, j])) } } }
+            let m = Double(values.count)
+            let mean = values.reduce(0, +) / m
+            let biased = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / m
+            #expect(abs(Double(layer.runningMean[c]) - 0.1 * mean) < 1e-5)
+            #expect(abs(Double(layer.runningVar[c]) - (0.9 + 0.1 * biased * m / (m - 1))) < 1e-5)
+            let expected = (Double(x[1, c, 0, 1]) - mean) / (biased + 1e-5).squareRoot()
+            #expect(abs(Double(y[1, c, 0, 1]) - expected) < 1e-5)
+        }
+        #expect(layer.numBatchesTracked.item == 1 && layer.numBatchesTracked.rank == 0)
+    }
+
+    @Test("BatchNorm1d in evaluation uses the running statistics and leaves them alone")
+    func batchNormEval() {
+        let layer = BatchNorm1d(numFeatures: 2)
+        layer.setBuffer("running_mean", to: Tensor(shape: [2], scalars: [1, -2]))
+        layer.setBuffer("running_var", to: Tensor(shape: [2], scalars: [4, 0.25]))
+        layer.weight!.value = Tensor(shape: [2], scalars: [2, 1])
+        layer.bias!.value = Tensor(shape: [2], scalars: [0.5, 0])
+        layer.isTraining = false
+        let y = layer.forward(Tensor(shape: [1, 2], scalars: [3, -1]))
+        #expect(abs(y[0, 0] - (2 * 2 / (4 + 1e-5).squareRoot() + 0.5)) < 1e-5)
+        #expect(abs(y[0, 1] - 1 / (0.25 + 1e-5).squareRoot()) < 1e-5)
+        #expect(layer.runningMean.scalars == [1, -2] && layer.numBatchesTracked.item == 0)
+    }
+
+    @Test("activations compute their definitions", arguments: ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"])
+    func activations(name: String) {
+        let xs: [Float] = (0..<37).map { Float($0) * 0.25 - 4.5 }  // 37: exercises the SIMD tail
+        let x = Tensor(shape: [37], scalars: xs)
+        let (layer, f): (any Layer, (Float) -> Float) = switch name {
+        case "ReLU": (ReLU(), { max(0, $0) })
+        case "LeakyReLU": (LeakyReLU(negativeSlope: 0.2), { $0 < 0 ? 0.2 * $0 : $0 })
+        case "Sigmoid": (Sigmoid(), { Float(1 / (1 + Foundation_exp(Double(-$0)))) })
+        default: (Tanh(), { Float(Foundation_tanh(Double($0))) })
+        }
+        let y = layer.forward(x)
+        for i in 0..<37 { #expect(abs(y.scalars[i] - f(xs[i])) <= 1e-6, "\(name)(\(xs[i]))") }
+    }
+
+    @Test("Sequential names parameters and buffers by index, like PyTorch, and propagates isTraining")
+    func sequentialNames() {
+        var generator = SeededGenerator(seed: 37)
+        let model = Sequential(
+            Conv2d(inChannels: 1, outChannels: 2, kernelSize: 3, using: &generator),
+            BatchNorm2d(numFeatures: 2),
+            LeakyReLU(),
+            Flatten(),
+            Linear(inFeatures: 2, outFeatures: 3, using: &generator))
+        #expect(model.namedParameters.map(\.name) == ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias"])
+        #expect(model.namedBuffers.map(\.name) == ["1.running_mean", "1.running_var", "1.num_batches_tracked"])
+        model.setBuffer("1.running_mean", to: Tensor(shape: [2], scalars: [3, 4]))
+        #expect((model.layers[1] as? BatchNorm2d)?.runningMean.scalars == [3, 4])
+        model.isTraining = false
+        #expect(model.layers.allSatisfy { !$0.isTraining })
+        #expect(model.parameterCount == (2 * 9 + 2) + 4 + (3 * 2 + 3))
+        let summary = model.summary(input: [1, 1, 3, 3])
+        #expect(summary.contains("[1, 3]") && summary.contains("Conv2d(1, 2, kernel_size=3, stride=1)"))
+    }
+
+    @Test("layers describe themselves the way PyTorch prints them")
+    func descriptions() {
+        var generator = SeededGenerator(seed: 38)
+        #expect("\(Conv2d(inChannels: 1, outChannels: 32, kernelSize: 4, stride: 2, padding: 1, using: &generator))"
+                == "Conv2d(1, 32, kernel_size=4, stride=2, padding=1)")
+        #expect("\(ConvTranspose2d(inChannels: 128, outChannels: 64, kernelSize: 3, stride: 2, using: &generator))"
+                == "ConvTranspose2d(128, 64, kernel_size=3, stride=2)")
+        #expect("\(Linear(inFeatures: 256, outFeatures: 64, using: &generator))" == "Linear(in_features=256, out_features=64, bias=True)")
+        #expect("\(LeakyReLU())" == "LeakyReLU(negative_slope=0.01)")
+        #expect("\(Unflatten([256, 1, 1]))" == "Unflatten(dim=1, unflattened_size=(256, 1, 1))")
+    }
+
+    @Test("weights start uniform on ±1/√fanIn, drawn weight then bias (ConvTranspose2d's fanIn is Cout·k²)")
+    func initialization() {
+        var generator = SeededGenerator(seed: 39)
+        let convT = ConvTranspose2d(inChannels: 64, outChannels: 8, kernelSize: 4, using: &generator)
+        let bound = 1 / Float(8 * 16).squareRoot()
+        #expect(convT.weight.value.max() <= bound && convT.weight.value.min() >= -bound)
+        #expect(convT.weight.value.max() > 0.9 * bound)
+        var replay = SeededGenerator(seed: 39)
+        let weight = Initializer.kaimingUniform([64, 8, 4, 4], fanIn: 128, using: &replay)
+        let bias = Initializer.biasUniform(8, fanIn: 128, using: &replay)
+        #expect(convT.weight.value == weight && convT.bias!.value == bias)
+    }
+}
