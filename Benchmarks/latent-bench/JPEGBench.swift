@@ -12,7 +12,8 @@ struct JPEGBench: ParsableCommand {
         discussion: """
             Files are read into memory first, so only decoding (and resizing) is timed. mode=decode is the
             JPEG decoder alone; mode=crop<S> adds torchvision's Resize(S) + CenterCrop(S). With --cache, also
-            times building the decoded cache of every file (reading files, decoding, resizing, writing).
+            times building the decoded cache of every file (reading files, decoding, resizing, writing) in
+            the default cache folder, which it leaves there.
             """)
 
     @Option(help: "CelebA folder (holding img_align_celeba/), the image folder, or the zip; default: searched.")
@@ -36,7 +37,7 @@ struct JPEGBench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/pytorch/bench_jpeg.py (Pillow) alternately and print the ratio.")
     var compare = false
 
-    @Flag(help: "Also time building the decoded cache of all found images (into a temporary folder).")
+    @Flag(help: "Also time a cold build of the decoded cache of all found images (left in the default cache folder).")
     var cache = false
 
     func run() throws {
@@ -84,13 +85,16 @@ struct JPEGBench: ParsableCommand {
             }
         }
         if cache {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("latent-bench-cache-\(getpid())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
+            // Built where CelebA.load keeps it, so the run leaves a ready cache behind; the file is deleted
+            // first so every measurement is a cold build.
+            let folder = CelebA.defaultCacheFolder(environment: ProcessInfo.processInfo.environment)
             for t in threadList {
                 let saved = Parallel.threadCount
                 Parallel.threadCount = t
                 defer { Parallel.threadCount = saved }
-                try? FileManager.default.removeItem(atPath: folder)
+                if let old = try? CelebA.load(from: source.path, size: size, cacheFolder: folder, showProgress: false, log: { _ in }) {
+                    try? FileManager.default.removeItem(atPath: old.cachePath)
+                }
                 var result: CelebA?
                 var failure: Error?
                 let seconds = Timing.seconds {

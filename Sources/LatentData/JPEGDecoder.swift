@@ -356,6 +356,11 @@ public final class JPEGDecoder {
             total += components[i].stride * components[i].planeRows
             widest = max(widest, components[i].stride)
         }
+        // Padding to whole MCUs can multiply the area of a thin image (1×N at 4×4 sampling: 32×);
+        // keep the allocation bounded by the pixel limit all the same.
+        guard total <= 6 * maxPixels else {
+            throw .tooLarge(offset: markerOffset, width: width, height: height, maxPixels: maxPixels)
+        }
         if total > planesCapacity {
             planes.deallocate()
             planes = .allocate(capacity: total)
