@@ -293,3 +293,41 @@ struct CelebARealDataTests {
         }
     }
 }
+
+@Suite("CelebA from a zip of real files", .enabled(if: CelebATestPaths.hasRealCelebA && CelebATestPaths.hasPillow), .serialized)
+struct CelebARealZipTests {
+    @Test("A zip of real files (made by Python's zipfile) gives the same crops as the folder")
+    func zipOfRealFilesMatchesFolder() throws {
+        let root = try temporaryFolder("realzip")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folderRoot = root.appendingPathComponent("folder")
+        let chosen = try CelebARealDataTests.realSubset(60, at: folderRoot)
+        let zipRoot = root.appendingPathComponent("zip")
+        try FileManager.default.createDirectory(at: zipRoot, withIntermediateDirectories: true)
+        for list in ["list_eval_partition.txt", "list_attr_celeba.txt"] {
+            try FileManager.default.createSymbolicLink(
+                at: zipRoot.appendingPathComponent(list), withDestinationURL: folderRoot.appendingPathComponent(list))
+        }
+        let zipPath = zipRoot.appendingPathComponent("img_align_celeba.zip").path
+        let script = """
+            import sys, zipfile, os
+            out, folder = sys.argv[1], sys.argv[2]
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for name in sorted(os.listdir(folder)):
+                    z.write(os.path.join(folder, name), "img_align_celeba/" + name)
+            """
+        let status = try CelebATestPaths.run(
+            ["python3", "-c", script, zipPath, folderRoot.appendingPathComponent("img_align_celeba").path])
+        try #require(status == 0)
+        let fromFolder = try CelebA.load(from: folderRoot.path, size: 32, cacheFolder: root.appendingPathComponent("c1").path,
+                                         showProgress: false, environment: [:]) { _ in }
+        let fromZip = try CelebA.load(from: zipPath, size: 32, cacheFolder: root.appendingPathComponent("c2").path,
+                                      showProgress: false, environment: [:]) { _ in }
+        #expect(fromZip.found == chosen.count)
+        #expect(fromZip.train.names == fromFolder.train.names && fromZip.test.names == fromFolder.test.names)
+        let samePixels = fromZip.train.pixels == fromFolder.train.pixels && fromZip.test.pixels == fromFolder.test.pixels
+        #expect(samePixels)
+        let sameAttributes = fromZip.train.attributes == fromFolder.train.attributes
+        #expect(sameAttributes && fromZip.train.attributeNames.count == 40)
+    }
+}
