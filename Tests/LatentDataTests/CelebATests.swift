@@ -172,7 +172,29 @@ struct CelebADatasetTests {
         let batch = celeba.train.tensor(indices: [0, 2], range: .minusOneToOne)
         #expect(batch.shape == [2, 3, 16, 16])
         #expect(batch.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
-        #expect(batch.scalars[0] == Float(celeba.train.pixels[0]) * (2 / 255) - 1)
+        #expect(batch.scalars[0] == PixelRange.minusOneToOne.value(celeba.train.pixels[0]))
+        // DataLoader batches a split like any ImageDataset: every image once per epoch.
+        var loader = DataLoader(celeba.train, batchSize: 2, range: .zeroToOne, seed: 1)
+        var seen: [Int] = []
+        for b in loader.epoch() {
+            #expect(b.images.shape == [b.count, 3, 16, 16])
+            seen += b.indices
+        }
+        #expect(seen.sorted() == [0, 1, 2])
+    }
+
+    @Test("An unwritable cache folder only costs the cache: the images still load")
+    func unwritableCacheFolder() throws {
+        let root = try temporaryFolder("readonly")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try makeDataset(at: root, fixtures: ["q75_420_35x29"], partition: [0], attributes: [[1, 1, 1]])
+        let blocker = root.appendingPathComponent("file-not-folder")
+        try Data([1]).write(to: blocker)
+        var log: [String] = []
+        let celeba = try CelebA.load(from: root.path, size: 8, cacheFolder: blocker.appendingPathComponent("cache").path,
+                                     showProgress: false, environment: [:]) { log.append($0) }
+        #expect(celeba.train.count == 1)
+        #expect(log.contains { $0.contains("could not write the decoded cache") })
     }
 
     @Test("A second load reads the cache; a changed file list makes it stale and rebuilds it")
