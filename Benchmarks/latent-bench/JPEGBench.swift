@@ -28,6 +28,9 @@ struct JPEGBench: ParsableCommand {
     @Option(help: "Crop size S of the decode+crop mode.")
     var size: Int = 64
 
+    @Option(help: "Modes to time (comma-separated): decode, crop<S>; default both.")
+    var modes: String?
+
     @Option(help: "Timed passes over the images per measurement (the best counts).")
     var repetitions: Int = 3
 
@@ -55,7 +58,10 @@ struct JPEGBench: ParsableCommand {
             return t
         }
         print("jpeg: \(n) images from \(source.path)")
-        let modes = ["decode", "crop\(size)"]
+        let modes = self.modes.map { $0.split(separator: ",").map(String.init) } ?? ["decode", "crop\(size)"]
+        for mode in modes where mode != "decode" && !(mode.hasPrefix("crop") && Int(mode.dropFirst(4)) != nil) {
+            throw ValidationError("--modes wants decode or crop<S>, got \"\(mode)\"")
+        }
         let peer = compare ? try PeerScript("bench_jpeg.py") : nil
         if compare {
             print("mode     threads      Latent     Pillow   ratio   (images/s)")
@@ -123,6 +129,7 @@ struct JPEGBench: ParsableCommand {
         Parallel.threadCount = threads
         defer { Parallel.threadCount = saved }
         let crop = mode != "decode"
+        let size = Int(mode.dropFirst(4)) ?? self.size
         var best = Double.infinity
         for _ in 0..<(max(1, repetitions) + 1) {  // one extra pass: the first warms caches up
             let seconds = Timing.seconds {
