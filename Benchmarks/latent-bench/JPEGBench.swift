@@ -40,6 +40,9 @@ struct JPEGBench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/pytorch/bench_jpeg.py (Pillow) alternately and print the ratio.")
     var compare = false
 
+    @Option(help: "Write a PNG grid of the first 64 training faces at --size, read from the decoded cache, to this path.")
+    var grid: String?
+
     @Flag(help: "Also time a cold build of the decoded cache of all found images (left in the default cache folder).")
     var cache = false
 
@@ -47,6 +50,13 @@ struct JPEGBench: ParsableCommand {
         guard let source = CelebA.locate(explicitPath: data, environment: ProcessInfo.processInfo.environment) else {
             throw CelebAError.notFound(
                 searched: CelebA.searchFolders(explicitPath: data, environment: ProcessInfo.processInfo.environment))
+        }
+        if let grid {
+            // Through the same path a chapter uses: cache (built if needed), split, batch in [-1, 1].
+            let celeba = try CelebA.load(from: source.path, size: size)
+            let batch = celeba.train.tensor(first: 64, range: .minusOneToOne)
+            print("jpeg: wrote \(try saveImage(batch, to: grid, normalize: true, valueRange: (-1, 1))) (\(batch.shape))")
+            return
         }
         let listing = try CelebASourceListing(source)
         let n = count > 0 ? min(count, listing.names.count) : listing.names.count
