@@ -35,9 +35,12 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByIntegerLiteral
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
 
     /// A Float (e.g. a loss).
-    public static func float(_ value: Float) -> JSONValue { .number(Double(value)) }
-    /// A list of Floats (e.g. losses per epoch).
-    public static func floats(_ values: [Float]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
+    /// Stored as the Double nearest the Float's shortest decimal form, so 0.3 prints as 0.3, not 0.30000001192092896.
+    public static func float(_ value: Float) -> JSONValue {
+        value.isFinite ? .number(Double("\(value)") ?? Double(value)) : .number(Double(value))
+    }
+    /// A list of Floats (e.g. losses per epoch), each as in `float(_:)`.
+    public static func floats(_ values: [Float]) -> JSONValue { .array(values.map { float($0) }) }
 
     /// Equality, with objects compared key by key in order.
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
