@@ -42,13 +42,15 @@ struct LatentDemo: ParsableCommand {
         var loader = DataLoader(mnist.train, batchSize: batchSize, noiseStd: noise, seed: seed)
         let bar = ProgressBar(total: loader.batchCount, label: "epoch 1/1", unit: .items("batch"))
         var first: Batch?
-        var meanPixel: Double = 0
+        var pixelSum: Double = 0, pixelCount = 0
         for (step, batch) in loader.epoch().enumerated() {
             if first == nil { first = batch }
-            meanPixel += Double(batch.images.scalars.reduce(0, +)) / Double(loader.imagesPerEpoch * 784)
-            bar.update(step: step + 1, metrics: [("mean", Float(meanPixel))])
+            pixelSum += Double(batch.images.scalars.reduce(0, +))
+            pixelCount += batch.images.count
+            bar.update(step: step + 1, metrics: [("mean pixel", Float(pixelSum / Double(pixelCount)))])
         }
         bar.finish()
+        let meanPixel = pixelSum / Double(pixelCount)
         let batch = first!
 
         let run = try RunFolder(name: "demo", root: runs)
