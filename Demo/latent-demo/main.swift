@@ -1,7 +1,7 @@
-// latent-demo: the data and output layer end to end on real MNIST.
+// latent-demo: the data and output layer end to end on real MNIST (or Fashion-MNIST).
 //
-// Loads MNIST (searching --data, $LATENT_DATA, the cache, then downloading), runs one shuffled
-// epoch of minibatches under a progress bar, and writes into runs/demo/:
+// Loads the dataset (searching --data, $LATENT_DATA, the cache, then downloading), runs one shuffled
+// epoch of minibatches under a progress bar, and writes into runs/demo/ (runs/demo-fashion/):
 //   digits.png       an 8×8 grid of training digits (from the first shuffled batch)
 //   noisy.png        the same digits with Gaussian noise (the denoising autoencoder's input)
 //   histogram.svg    pixel-value histograms of the train and test sets (log-scale y)
@@ -15,9 +15,12 @@ import LatentData
 struct LatentDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latent-demo",
-        abstract: "Writes a grid of real MNIST digits and SVG charts into runs/demo/.")
+        abstract: "Writes a grid of real MNIST (or Fashion-MNIST) images and SVG charts into runs/demo/.")
 
-    @Option(help: "Folder holding the four MNIST .gz files (default: search $LATENT_DATA, ~/.cache/latent/mnist, then download).")
+    @Option(help: "Dataset: mnist or fashion (Fashion-MNIST, e.g. from Debian's dataset-fashion-mnist).")
+    var dataset = "mnist"
+
+    @Option(help: "Folder holding the four .gz files (default: search $LATENT_DATA, ~/.cache/latent/<dataset>, the system folder, then download).")
     var data: String?
 
     @Option(help: "Root folder for run outputs.")
@@ -34,12 +37,18 @@ struct LatentDemo: ParsableCommand {
 
     func run() throws {
         let start = ProgressBar.clockSeconds()
-        let mnist = try MNIST.load(from: data)
+        let spec: MNISTStyleSpec
+        switch dataset {
+        case "mnist": spec = MNIST.spec
+        case "fashion": spec = FashionMNIST.spec
+        default: throw ValidationError("--dataset must be mnist or fashion, got '\(dataset)'")
+        }
+        let images = try spec.load(from: data)
         let loaded = ProgressBar.clockSeconds()
-        print("MNIST from \(mnist.folder): \(mnist.train.count) train, \(mnist.test.count) test images "
+        print("\(spec.name) from \(images.folder): \(images.train.count) train, \(images.test.count) test images "
               + "(\(Format.fixed(loaded - start, 2)) s)")
 
-        var loader = DataLoader(mnist.train, batchSize: batchSize, noiseStd: noise, seed: seed)
+        var loader = DataLoader(images.train, batchSize: batchSize, noiseStd: noise, seed: seed)
         let bar = ProgressBar(total: loader.batchCount, label: "epoch 1/1", unit: .items("batch"))
         var first: Batch?
         var pixelSum: Double = 0, pixelCount = 0
@@ -53,7 +62,7 @@ struct LatentDemo: ParsableCommand {
         let meanPixel = pixelSum / Double(pixelCount)
         let batch = first!
 
-        let run = try RunFolder(name: "demo", root: runs)
+        let run = try RunFolder(name: dataset == "mnist" ? "demo" : "demo-\(dataset)", root: runs)
         let grid = batch.images.slice(0..<min(64, batch.count))
         try run.saveImage(grid, as: "digits.png", nrow: 8)
         try run.saveImage(batch.input.slice(0..<min(64, batch.count)), as: "noisy.png", nrow: 8)
@@ -65,24 +74,26 @@ struct LatentDemo: ParsableCommand {
         }
         let xs = (0..<256).map { Double($0) / 255 }
         let chart = LineChart(
-            title: "MNIST pixel values", xLabel: "pixel value", yLabel: "fraction of pixels",
+            title: "\(spec.name) pixel values", xLabel: "pixel value", yLabel: "fraction of pixels",
             series: [
-                ChartSeries(name: "train", points: zip(xs, histogram(mnist.train)).map { ($0, Double($1)) }),
-                ChartSeries(name: "test", points: zip(xs, histogram(mnist.test)).map { ($0, Double($1)) }, dashed: true),
+                ChartSeries(name: "train", points: zip(xs, histogram(images.train)).map { ($0, Double($1)) }),
+                ChartSeries(name: "test", points: zip(xs, histogram(images.test)).map { ($0, Double($1)) }, dashed: true),
             ],
             logY: true)
         try run.writeChart(chart, as: "histogram.svg")
 
         var perClass = [Double](repeating: 0, count: 10)
-        for label in mnist.train.labels ?? [] { perClass[label] += 1 }
-        try run.writeChart(BarChart(title: "MNIST training images per class", xLabel: "digit", yLabel: "images",
-                                    values: perClass), as: "classes.svg")
+        for label in images.train.labels ?? [] { perClass[label] += 1 }
+        let classNames = dataset == "fashion" ? FashionMNIST.classNames : nil
+        try run.writeChart(BarChart(title: "\(spec.name) training images per class", xLabel: "class", yLabel: "images",
+                                    values: perClass, labels: classNames), as: "classes.svg")
 
         try run.writeSummary(
-            config: ["data": .string(mnist.folder), "seed": .number(Double(seed)), "batch_size": .number(Double(batchSize)),
+            config: ["dataset": .string(spec.name), "data": .string(images.folder), "seed": .number(Double(seed)),
+                     "batch_size": .number(Double(batchSize)),
                      "noise_std": .float(noise)],
-            metrics: ["train_images": .number(Double(mnist.train.count)), "test_images": .number(Double(mnist.test.count)),
-                      "first_train_label": .number(Double(mnist.train.labels?.first ?? -1)),
+            metrics: ["train_images": .number(Double(images.train.count)), "test_images": .number(Double(images.test.count)),
+                      "first_train_label": .number(Double(images.train.labels?.first ?? -1)),
                       "mean_pixel": .number(meanPixel), "load_seconds": .number(loaded - start)])
         run.printWritten()
     }
