@@ -38,7 +38,12 @@ let package = Package(
         .library(name: "LatentData", targets: ["LatentData"]),
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
+<<<<<<< HEAD
     ] + writtenChapters.map { .executable(name: $0.product, targets: [$0.product]) },
+=======
+        .executable(name: "latent-demo", targets: ["latent-demo"]),
+    ],
+>>>>>>> data
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -62,6 +67,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/latent-bench",
+            swiftSettings: codegen
+        ),
+        // The data and output layer on real MNIST: a digit grid PNG and SVG charts in runs/demo/.
+        .executableTarget(
+            name: "latent-demo",
+            dependencies: ["Latent", "LatentData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Demo/latent-demo",
             swiftSettings: codegen
         ),
         .testTarget(name: "LatentTests", dependencies: ["Latent", "LatentModels"], swiftSettings: codegen),
