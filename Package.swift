@@ -38,12 +38,8 @@ let package = Package(
         .library(name: "LatentData", targets: ["LatentData"]),
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
-<<<<<<< HEAD
-    ] + writtenChapters.map { .executable(name: $0.product, targets: [$0.product]) },
-=======
         .executable(name: "latent-demo", targets: ["latent-demo"]),
-    ],
->>>>>>> data
+    ] + writtenChapters.map { .executable(name: $0.product, targets: [$0.product]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
