@@ -212,3 +212,17 @@ struct SeedModelTrainingTests {
         #expect(end < 0.8 * start, "loss over 10 steps: \(losses)")
     }
 }
+
+@Suite("Optimizers — edge cases")
+struct OptimizerEdgeCaseTests {
+    @Test("an empty parameter is skipped and the others still update", arguments: ["SGD", "Adam"])
+    func emptyParameter(kind: String) {
+        let empty = Parameter(.zeros([0, 3])), p = Parameter(.ones([2]))
+        p.grad = .ones([2])
+        let optimizer: any Optimizer = kind == "SGD"
+            ? SGD(parameters: [empty, p], lr: 0.5, momentum: 0.9) : Adam(parameters: [empty, p], lr: 0.5)
+        optimizer.step()
+        #expect(empty.value.shape == [0, 3])
+        #expect(p.value.scalars.allSatisfy { abs($0 - 0.5) < 1e-6 }, "\(p.value)")
+    }
+}
