@@ -158,6 +158,38 @@ public enum Convolution {
             }
             return
         }
+        if channels >= 2 * Parallel.threadCount {
+            // One item = one channel c, reading its k² rows of cols front to back (streams the
+            // prefetcher follows) and adding into x[·, c], which stays in cache.
+            parallelFor(channels, grain: 1) { range in
+                let (cols, x, rowRanges, columnRanges) = shared.value
+                for c in range {
+                    let target = x + c &* h &* w
+                    for n in 0..<batch { (target + n &* imageSize).update(repeating: 0, count: h &* w) }
+                    for ki in 0..<k {
+                        let (ohStart, ohEnd) = rowRanges[ki]
+                        for kj in 0..<k {
+                            let (owStart, owEnd) = columnRanges[kj]
+                            let source = cols + ((c &* k &+ ki) &* k &+ kj) &* columnCount
+                            for n in 0..<batch {
+                                let image = target + n &* imageSize
+                                let inPlane = source + n &* plane
+                                for oh in ohStart..<ohEnd {
+                                    let outRow = image + ((oh &* s &- p &+ ki) &* w &- p &+ kj)  // outRow[ow·s] is x[…, iw]
+                                    let inRow = inPlane + oh &* wo
+                                    var ow = owStart
+                                    while ow < owEnd {
+                                        outRow[ow &* s] += inRow[ow]
+                                        ow &+= 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         // One item = one (image, channel) plane of x: its writers are disjoint from other items'.
         parallelFor(batch &* channels, grain: max(1, 16384 / max(k * k * plane, 1))) { range in
             let (cols, x, rowRanges, columnRanges) = shared.value
