@@ -291,12 +291,17 @@ final class AdamArithmetic {
         let stepSize = lr / (1 - Float(pow(Double(beta1), Double(t))))
         let sqrtCorrection = Float((1 - pow(Double(beta2), Double(t))).squareRoot())
         for (k, parameter) in parameters.enumerated() {
-            let g = parameter.grad.scalars
-            parameter.value.withUnsafeMutableBufferPointer { p in
-                for i in 0..<g.count {
-                    m[k][i] += (1 - beta1) * (g[i] - m[k][i])
-                    v[k][i] = beta2 * v[k][i] + (1 - beta2) * g[i] * g[i]
-                    p[i] -= stepSize * m[k][i] / (v[k][i].squareRoot() / sqrtCorrection + eps)
+            parameter.grad.withUnsafeBufferPointer { g in
+                parameter.value.withUnsafeMutableBufferPointer { p in
+                    m[k].withUnsafeMutableBufferPointer { m in
+                        v[k].withUnsafeMutableBufferPointer { v in
+                            for i in 0..<g.count {
+                                m[i] += (1 - beta1) * (g[i] - m[i])
+                                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtCorrection + eps)
+                            }
+                        }
+                    }
                 }
             }
         }
