@@ -98,14 +98,14 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
         var y = Tensor(shape: [n, outChannels, ho, wo]) { y in
             cols.withUnsafeBufferPointer { Convolution.col2im($0.baseAddress!, y.baseAddress!, g) }
         }
-        if let bias {
-            let plane = ho * wo
+        if let bias {  // y[n, c] += b[c], one (image, channel) plane per item
+            let (plane, channels, b) = (ho * wo, outChannels, bias.value.scalars)
             y.withUnsafeMutableBufferPointer { y in
-                for image in 0..<n {
-                    for c in 0..<outChannels {
-                        let b = bias.value.scalars[c]
-                        let row = y.baseAddress! + (image * outChannels + c) * plane
-                        for i in 0..<plane { row[i] += b }
+                let shared = UncheckedSendable(y.baseAddress!)
+                parallelFor(n * channels, grain: max(1, 16384 / max(plane, 1))) { items in
+                    for item in items {
+                        let row = shared.value + item * plane, value = b[item % channels]
+                        for i in 0..<plane { row[i] += value }
                     }
                 }
             }
