@@ -18,6 +18,10 @@ if environment["LATENT_PORTABLE"] == nil {
     codegen.append(.unsafeFlags(["-target-cpu", environment["LATENT_TARGET_CPU"] ?? "native"]))
 }
 #endif
+// Let Float.squareRoot() (which goes through a C shim) become one instruction: with C's default
+// math-errno, every lane of SIMD16.squareRoot() turns into a compare and a possible call to sqrtf, so
+// nothing using it vectorizes (measured: Adam's update 2x slower).
+codegen.append(.unsafeFlags(["-Xcc", "-fno-math-errno"]))
 // In release builds, skip the run-time exclusivity checks in hot loops (the kernels use unsafe
 // pointers and never overlap accesses).
 codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)))

@@ -83,13 +83,14 @@ public final class Adam: Optimizer {
         let (beta1, beta2) = betas
         let biasCorrection1 = 1 - pow(Double(beta1), t)
         let biasCorrection2 = 1 - pow(Double(beta2), t)
-        let stepSize = Float(Double(lr) / biasCorrection1)
-        let sqrtBC2 = Float(biasCorrection2.squareRoot())
-        let (eps, decay, oneMinusBeta1, oneMinusBeta2) = (eps, weightDecay, 1 - beta1, 1 - beta2)
+        let constants = Constants(
+            stepSize: Float(Double(lr) / biasCorrection1), sqrtBiasCorrection2: Float(biasCorrection2.squareRoot()),
+            eps: eps, weightDecay: weightDecay, beta2: beta2, oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2)
         for (index, parameter) in parameters.enumerated() {
             let count = parameter.value.count
             precondition(parameter.grad.shape == parameter.value.shape,
                          "Adam: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
+            guard count > 0 else { continue }
             precondition(moments[index].m.count == count, "Adam: parameter \(index) changed size since the optimizer was made")
             // Move the moments out while the kernel writes them (no copy, no overlapping access).
             var (mStorage, vStorage) = moments[index]
@@ -103,26 +104,43 @@ public final class Adam: Optimizer {
                             parallelFor(count, grain: optimizerGrain) { range in
                                 let (p, g, m, v) = shared.value
                                 var i = range.lowerBound
-                                while i < range.upperBound {
-                                    let lanes = min(16, range.upperBound &- i)
-                                    var pv = loadLanes(p + i, lanes)
-                                    let gv = loadLanes(g + i, lanes).addingProduct(decay, pv)
-                                    var mv = loadLanes(m + i, lanes)
-                                    mv = mv.addingProduct(oneMinusBeta1, gv - mv)
-                                    var vv = loadLanes(v + i, lanes)
-                                    vv = (beta2 * vv).addingProduct(oneMinusBeta2 * gv, gv)
-                                    let denominator = vv.squareRoot() / sqrtBC2 + eps
-                                    pv -= stepSize * mv / denominator
-                                    storeLanes(mv, m + i, lanes)
-                                    storeLanes(vv, v + i, lanes)
-                                    storeLanes(pv, p + i, lanes)
-                                    i &+= lanes
+                                while i &+ 16 <= range.upperBound {
+                                    var (pv, mv, vv) = (load16(p + i), load16(m + i), load16(v + i))
+                                    Adam.update(&pv, load16(g + i), &mv, &vv, constants)
+                                    store16(pv, p + i)
+                                    store16(mv, m + i)
+                                    store16(vv, v + i)
+                                    i &+= 16
                                 }
+                                guard i < range.upperBound else { return }
+                                // The last 1…15 elements go through the same update in zero-padded vectors.
+                                let lanes = range.upperBound &- i
+                                var (pv, gv, mv, vv) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                                for k in 0..<lanes { (pv[k], gv[k], mv[k], vv[k]) = (p[i &+ k], g[i &+ k], m[i &+ k], v[i &+ k]) }
+                                Adam.update(&pv, gv, &mv, &vv, constants)
+                                for k in 0..<lanes { (p[i &+ k], m[i &+ k], v[i &+ k]) = (pv[k], mv[k], vv[k]) }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The per-step numbers the update needs.
+    struct Constants {
+        let stepSize: Float, sqrtBiasCorrection2: Float, eps: Float, weightDecay: Float
+        let beta2: Float, oneMinusBeta1: Float, oneMinusBeta2: Float
+    }
+
+    /// One Adam update of sixteen parameters p with gradients g and moments m, v (torch's order of operations).
+    @inline(__always)
+    static func update(_ p: inout SIMD16<Float>, _ g: SIMD16<Float>, _ m: inout SIMD16<Float>, _ v: inout SIMD16<Float>,
+                       _ c: Constants) {
+        let g = g.addingProduct(c.weightDecay, p)                  // L2: g + λ·p
+        m = m.addingProduct(c.oneMinusBeta1, g - m)                 // lerp(m, g, 1 − β₁)
+        v = (c.beta2 * v).addingProduct(c.oneMinusBeta2 * g, g)     // β₂·v + (1 − β₂)·g²
+        let denominator = v.squareRoot() / c.sqrtBiasCorrection2 + c.eps
+        p -= c.stepSize * m / denominator
     }
 }

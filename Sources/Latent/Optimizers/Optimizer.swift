@@ -24,21 +24,14 @@ extension Optimizer {
 /// Items below which an optimizer update stays on one thread.
 let optimizerGrain = 1 << 15
 
-/// The `lanes` (1…16) floats at `p` as a vector, zero-padded: one update body serves the SIMD loop and the tail.
+/// Sixteen floats at `p` (unaligned).
 @inline(__always)
-func loadLanes(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
-    if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-    var v = SIMD16<Float>()
-    for k in 0..<lanes { v[k] = p[k] }
-    return v
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
 }
 
-/// Writes the first `lanes` (1…16) elements of `v` to `p`.
+/// Writes sixteen floats to `p` (unaligned).
 @inline(__always)
-func storeLanes(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-    if lanes == 16 {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-        return
-    }
-    for k in 0..<lanes { p[k] = v[k] }
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

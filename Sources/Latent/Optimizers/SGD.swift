@@ -66,10 +66,11 @@ public final class SGD: Optimizer {
             let count = parameter.value.count
             precondition(parameter.grad.shape == parameter.value.shape,
                          "SGD: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
+            guard count > 0 else { continue }
             let firstStep = momentum != 0 && buffers[index].isEmpty
             if firstStep { buffers[index] = [Float](repeating: 0, count: count) }
-            let (lr, mu, decay, keep) = (lr, momentum, weightDecay, 1 - dampening)
-            let nesterov = nesterov
+            let constants = Constants(lr: lr, momentum: momentum, keep: 1 - dampening, weightDecay: weightDecay,
+                                      nesterov: nesterov, firstStep: firstStep)
             // Move the buffer out while the kernel writes it (no copy, no overlapping access).
             var bufferStorage = buffers[index]
             buffers[index] = []
@@ -82,24 +83,48 @@ public final class SGD: Optimizer {
                         parallelFor(count, grain: optimizerGrain) { range in
                             let (p, g, b) = shared.value
                             var i = range.lowerBound
-                            while i < range.upperBound {
-                                let lanes = min(16, range.upperBound &- i)
-                                var pv = loadLanes(p + i, lanes)
-                                var d = loadLanes(g + i, lanes).addingProduct(decay, pv)
-                                if let b {
-                                    var bv = loadLanes(b + i, lanes)
-                                    bv = firstStep ? d : (mu * bv).addingProduct(keep, d)
-                                    d = nesterov ? d.addingProduct(mu, bv) : bv
-                                    storeLanes(bv, b + i, lanes)
-                                }
-                                pv = pv.addingProduct(-lr, d)
-                                storeLanes(pv, p + i, lanes)
-                                i &+= lanes
+                            while i &+ 16 <= range.upperBound {
+                                var pv = load16(p + i)
+                                var bv = b.map { load16($0 + i) } ?? SIMD16<Float>()
+                                SGD.update(&pv, load16(g + i), &bv, constants)
+                                store16(pv, p + i)
+                                if let b { store16(bv, b + i) }
+                                i &+= 16
+                            }
+                            guard i < range.upperBound else { return }
+                            // The last 1…15 elements go through the same update in zero-padded vectors.
+                            let lanes = range.upperBound &- i
+                            var (pv, gv, bv) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                            for k in 0..<lanes {
+                                (pv[k], gv[k]) = (p[i &+ k], g[i &+ k])
+                                if let b { bv[k] = b[i &+ k] }
+                            }
+                            SGD.update(&pv, gv, &bv, constants)
+                            for k in 0..<lanes {
+                                p[i &+ k] = pv[k]
+                                if let b { b[i &+ k] = bv[k] }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The per-step numbers the update needs.
+    struct Constants {
+        let lr: Float, momentum: Float, keep: Float, weightDecay: Float
+        let nesterov: Bool, firstStep: Bool
+    }
+
+    /// One SGD update of sixteen parameters p with gradients g and momentum buffer b (torch's order of operations).
+    @inline(__always)
+    static func update(_ p: inout SIMD16<Float>, _ g: SIMD16<Float>, _ b: inout SIMD16<Float>, _ c: Constants) {
+        var d = g.addingProduct(c.weightDecay, p)                    // L2: g + λ·p
+        if c.momentum != 0 {
+            b = c.firstStep ? d : (c.momentum * b).addingProduct(c.keep, d)  // μ·b + (1 − τ)·d
+            d = c.nesterov ? d.addingProduct(c.momentum, b) : b
+        }
+        p = p.addingProduct(-c.lr, d)
     }
 }
