@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file-system failure, naming the path and the system's reason.
+public enum FileIOError: Error, CustomStringConvertible, Equatable {
+    /// The file could not be opened (missing, a folder, no permission...).
+    case cannotOpen(path: String, reason: String)
+    /// Reading failed after `offset` bytes.
+    case readFailed(path: String, offset: Int, reason: String)
+    /// Writing or renaming into place failed.
+    case writeFailed(path: String, reason: String)
+    /// A folder could not be created.
+    case cannotCreateFolder(path: String, reason: String)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason): return "\(path): cannot open: \(reason)"
+        case let .readFailed(path, offset, reason): return "\(path): read failed after \(offset) bytes: \(reason)"
+        case let .writeFailed(path, reason): return "\(path): cannot write: \(reason)"
+        case let .cannotCreateFolder(path, reason): return "\(path): cannot create folder: \(reason)"
+        }
+    }
+}
+
+/// Whole-file reads and atomic writes; every file Latent writes goes through `writeAtomically`.
+public enum FileIO {
+    /// Reads the whole file at `path`.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: lastError()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileIOError.cannotOpen(path: path, reason: lastError()) }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else {
+            throw FileIOError.cannotOpen(path: path, reason: "is a folder, expected a file")
+        }
+        // Read in one go into a buffer sized from fstat; a file that grows meanwhile is read to its end.
+        var bytes = [UInt8]()
+        var chunkSize = max(Int(info.st_size), 0) + 1
+        while true {
+            let before = bytes.count
+            var readError: Int32 = 0
+            var atEnd = false
+            bytes.append(contentsOf: repeatElement(0, count: chunkSize))
+            let filled = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+                var filled = before
+                while filled < buffer.count {
+                    let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        readError = errno
+                        break
+                    }
+                    if n == 0 { atEnd = true; break }
+                    filled += n
+                }
+                return filled
+            }
+            bytes.removeSubrange(filled...)
+            if readError != 0 {
+                throw FileIOError.readFailed(path: path, offset: filled, reason: String(cString: strerror(readError)))
+            }
+            if atEnd { return bytes }
+            chunkSize = max(filled, 1 << 16)
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed
+    /// over `path`, so readers see the old file or the new one, never half of one. Creates missing
+    /// parent folders.
+    public static func writeAtomically<Bytes: Collection>(_ bytes: Bytes, to path: String) throws
+    where Bytes.Element == UInt8 {
+        let folder = parentFolder(of: path)
+        try createFolder(folder)
+        var template = Array("\(folder)/.\(fileName(of: path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+        let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var ok = false
+        defer {
+            if !ok { unlink(tempPath) }
+        }
+        do {
+            try writeAll(fd: fd, bytes: bytes, path: path)
+            guard fsync(fd) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+            guard fchmod(fd, 0o644) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        guard close(fd) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+        guard rename(tempPath, path) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+        ok = true
+    }
+
+    /// Writes a UTF-8 string atomically (see `writeAtomically(_:to:)`).
+    public static func writeAtomically(_ text: String, to path: String) throws {
+        try writeAtomically(Array(text.utf8), to: path)
+    }
+
+    /// Creates `path` and any missing parents (like `mkdir -p`).
+    public static func createFolder(_ path: String) throws {
+        if path.isEmpty || isFolder(path) { return }
+        let parent = parentFolder(of: path)
+        if parent != path && !parent.isEmpty { try createFolder(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw FileIOError.cannotCreateFolder(path: path, reason: lastError())
+        }
+    }
+
+    /// Whether a regular file (or a link to one) exists at `path`.
+    public static func fileExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Whether a folder exists at `path`.
+    public static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size in bytes of the file at `path`, or nil when there is none.
+    public static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
+    /// Deletes the file at `path` if there is one.
+    public static func removeFile(_ path: String) {
+        unlink(path)
+    }
+
+    /// `path` joined to `component` with one slash.
+    public static func join(_ path: String, _ component: String) -> String {
+        if path.isEmpty { return component }
+        return path.hasSuffix("/") ? path + component : path + "/" + component
+    }
+
+    /// The folder part of `path` (`"."` for a bare file name).
+    public static func parentFolder(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        if slash == trimmed.startIndex { return "/" }
+        return String(trimmed[..<slash])
+    }
+
+    /// The last component of `path`.
+    public static func fileName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    private static func writeAll<Bytes: Collection>(fd: Int32, bytes: Bytes, path: String) throws
+    where Bytes.Element == UInt8 {
+        func write(_ buffer: UnsafeBufferPointer<UInt8>) throws {
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileIOError.writeFailed(path: path, reason: lastError())
+                }
+                offset += n
+            }
+        }
+        if bytes.isEmpty { return }
+        if let result = bytes.withContiguousStorageIfAvailable({ buffer in Result { try write(buffer) } }) {
+            try result.get()
+        } else {
+            try Array(bytes).withUnsafeBufferPointer { try write($0) }
+        }
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
