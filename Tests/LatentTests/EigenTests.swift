@@ -145,6 +145,23 @@ struct EigenTests {
         #expect(worstResidual(a, e) < 1e-12 * scale)
     }
 
+    @Test("a Float covariance of fewer samples than features, with constant features, converges (MNIST-like)",
+          arguments: [(30, 120), (80, 200)])
+    func rankDeficientFloatCovariance(samples: Int, features: Int) throws {
+        // Like MNIST's border pixels: a third of the features never vary; the rest vary on a low-rank set.
+        var generator = SeededGenerator(seed: UInt64(samples))
+        var x = Tensor.randomUniform([samples, features], using: &generator)
+        for r in 0..<samples { for c in 0..<features where c % 3 == 0 { x[r, c] = 0 } }
+        let mean = x.mean(axis: 0)
+        let xc = x - Tensor(shape: x.shape, scalars: (0..<x.count).map { mean.scalars[$0 % features] })
+        let covariance = matmul(xc, xc, transposeA: true) / Float(samples - 1)
+        let e = try SymmetricEigendecomposition(covariance)
+        let a = covariance.scalars.map(Double.init)
+        #expect(worstResidual(a, e) < 1e-12 * e.values[0])
+        #expect(worstOrthonormality(e.vectors, rows: features, columns: features) < 1e-12)
+        for k in (samples - 1)..<features { #expect(abs(e.values[k]) < 1e-6 * e.values[0], "λ\(k) = \(e.values[k])") }
+    }
+
     @Test("a Float covariance from our GEMM decomposes like its Double counterpart")
     func floatCovariance() throws {
         var generator = SeededGenerator(seed: 3)
