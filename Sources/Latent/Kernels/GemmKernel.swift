@@ -1,0 +1,338 @@
+/// The fast path behind `gemm`: packed panels, cache blocking and a register-blocked SIMD16 microkernel.
+///
+/// The loops follow the usual blocked scheme (Goto–van de Geijn, as in BLIS):
+///
+///     for jc in columns of C, step nc          ─ a panel of op(B), kc × nc, packed once, shared by threads
+///       for pc in the shared dimension, step kc
+///         pack op(B)[pc..<pc+kc, jc..<jc+nc] into slivers of `nr` columns
+///         for ic in rows of C, step mc          ─ each thread packs its own block of op(A), mc × kc (L2)
+///           pack op(A)[ic..<ic+mc, pc..<pc+kc] into slivers of `mr` rows
+///           for each B sliver (kc × nr, stays in L1 while the A slivers stream past)
+///             for each A sliver: microkernel → one mr × nr tile of C
+///
+/// Packing reads op(A) and op(B) through their strides, so the four transposition cases differ only in
+/// the two packing routines. Slivers are zero-padded to whole tiles; tiles at the ragged edges of C are
+/// computed into a scratch tile and the valid part copied out. The first `pc` block applies `beta`,
+/// later ones add to C. Threads split the rows of C (or, when C has few rows, the B slivers).
+enum GemmKernel {
+    /// Rows of the register tile.
+    static let mr = 12
+    /// Columns of the register tile (SIMD16 vectors × 16).
+    static let nr = 32
+    /// Rows of C per packed A block (a multiple of `mr`).
+    static let mc = 240
+    /// Depth of one packed block, shared by the A block and the B panel.
+    static let kc = 256
+    /// Columns of C per packed B panel (a multiple of `nr`).
+    static let nc = 3072
+    /// Multiply-adds below which a product stays on the calling thread.
+    static let parallelThreshold = 1 << 20
+    /// Multiply-adds from which threads share packed B panels (below: independent slices, `runSplit`).
+    static let sharedPanelThreshold = 1 << 26
+
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
+    static func run(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
+        blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+    }
+
+    /// `run` on the calling thread only.
+    static func serial(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
+    }
+
+    /// The blocked loops on `threads` threads (1: no fork at all).
+    static func blocked(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    ) {
+        guard m > 0 && n > 0 else { return }
+        if k == 0 || alpha == 0 {
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        if threads > 1 && m &* n &* k < sharedPanelThreshold {
+            runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+            return
+        }
+        let rowTiles = (m &+ mr &- 1) / mr
+        // Split rows when every thread gets a couple of tiles; otherwise split the B slivers.
+        let splitRows = threads == 1 || rowTiles >= 2 &* threads
+        let kcMax = min(kc, k)
+        let ncMax = min(nc, roundUp(n, nr))
+        let mcMax = min(mc, roundUp(m, mr))
+        let bPanel = UnsafeMutablePointer<Float>.allocateAligned(kcMax &* ncMax)
+        let aBlocks = UnsafeMutablePointer<Float>.allocateAligned(threads &* mcMax &* kcMax)
+        defer {
+            bPanel.deallocate()
+            aBlocks.deallocate()
+        }
+        let operands = UncheckedSendable((a, b, c, bPanel, aBlocks))
+
+        var jc = 0
+        while jc < n {
+            let ncur = min(nc, n &- jc)
+            let slivers = (ncur &+ nr &- 1) / nr
+            var pc = 0
+            while pc < k {
+                let kcur = min(kc, k &- pc)
+                let betaNow: Float = pc == 0 ? beta : 1
+                let sliverGrain = threads == 1 ? slivers : max(1, 8192 / kcur)
+                parallelFor(slivers, grain: sliverGrain) { range in
+                    let (_, b, _, bPanel, _) = operands.value
+                    for s in range {
+                        let j = jc &+ s &* nr
+                        packB(transposed: transposeB, b: b, ldb: ldb, row: pc, column: j,
+                              depth: kcur, width: min(nr, jc &+ ncur &- j), into: bPanel + s &* kcur &* nr)
+                    }
+                }
+                parallelFor(threads, grain: 1) { range in
+                    let (a, _, c, bPanel, aBlocks) = operands.value
+                    for t in range {
+                        var rows = 0..<m
+                        var sliverRange = 0..<slivers
+                        if splitRows {
+                            rows = min(m, rowTiles &* t / threads &* mr)..<min(m, rowTiles &* (t &+ 1) / threads &* mr)
+                        } else {
+                            sliverRange = (slivers &* t / threads)..<(slivers &* (t &+ 1) / threads)
+                        }
+                        guard !rows.isEmpty && !sliverRange.isEmpty else { continue }
+                        computeBlock(
+                            transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
+                            bPanel: bPanel, slivers: sliverRange, firstColumn: jc, lastColumn: jc &+ ncur,
+                            aBlock: aBlocks + t &* mcMax &* kcMax,
+                            alpha: alpha, beta: betaNow, c: c, ldc: ldc)
+                    }
+                }
+                pc &+= kcur
+            }
+            jc &+= ncur
+        }
+    }
+
+    /// Multi-threaded as independent single-threaded products on slices of C: along its columns
+    /// when it is wide, else along its rows. Each thread packs what its slice needs (the other operand
+    /// is packed by every thread), and there is one fork-join instead of two per (jc, pc) step.
+    static func runSplit(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    ) {
+        let byColumns = n >= m
+        let tiles = byColumns ? (n &+ nr &- 1) / nr : (m &+ mr &- 1) / mr
+        let parts = min(threads, tiles)
+        let tile = byColumns ? nr : mr
+        let extent = byColumns ? n : m
+        let operands = UncheckedSendable((a, b, c))
+        parallelFor(parts, grain: 1) { range in
+            let (a, b, c) = operands.value
+            for t in range {
+                let start = min(extent, tiles &* t / parts &* tile)
+                let end = min(extent, tiles &* (t &+ 1) / parts &* tile)
+                guard start < end else { continue }
+                if byColumns {
+                    let bStart = transposeB ? b + start &* ldb : b + start
+                    serial(transposeA: transposeA, transposeB: transposeB, m: m, n: end &- start, k: k,
+                           alpha: alpha, a: a, lda: lda, b: bStart, ldb: ldb, beta: beta, c: c + start, ldc: ldc)
+                } else {
+                    let aStart = transposeA ? a + start : a + start &* lda
+                    serial(transposeA: transposeA, transposeB: transposeB, m: end &- start, n: n, k: k,
+                           alpha: alpha, a: aStart, lda: lda, b: b, ldb: ldb, beta: beta,
+                           c: c + start &* ldc, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// One thread's share of a (jc, pc) step: rows `rows` of C against B slivers `slivers`.
+    @inline(__always)
+    static func computeBlock(
+        transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
+        bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
+        aBlock: UnsafeMutablePointer<Float>,
+        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let kcur = depth.count
+        var ic = rows.lowerBound
+        while ic < rows.upperBound {
+            let mcur = min(mc, rows.upperBound &- ic)
+            let tiles = (mcur &+ mr &- 1) / mr
+            for t in 0..<tiles {
+                let i = ic &+ t &* mr
+                packA(transposed: transposeA, a: a, lda: lda, row: i, column: depth.lowerBound,
+                      height: min(mr, ic &+ mcur &- i), depth: kcur, into: aBlock + t &* kcur &* mr)
+            }
+            for s in slivers {
+                let j = firstColumn &+ s &* nr
+                let width = min(nr, lastColumn &- j)
+                let bSliver = bPanel + s &* kcur &* nr
+                for t in 0..<tiles {
+                    let i = ic &+ t &* mr
+                    let height = min(mr, ic &+ mcur &- i)
+                    let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
+                    if height == mr && width == nr {
+                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
+                                    alpha: alpha, beta: beta)
+                    } else {
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
+                                 height: height, width: width, alpha: alpha, beta: beta)
+                    }
+                }
+            }
+            ic &+= mcur
+        }
+    }
+
+    /// A ragged tile: the smallest kernel that covers it, straight into C when it fits exactly, else
+    /// into scratch and the `height × width` corner copied out.
+    @inline(never)
+    static func edgeTile(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
+    ) {
+        let shape = coveringKernel(height: height, width: width)
+        if shape == (height, width) {
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc,
+                   alpha: alpha, beta: beta)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: mr &* nr / 16) { scratch in
+            let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: tile, ldc: nr,
+                   alpha: alpha, beta: 0)
+            for r in 0..<height {
+                let source = tile + r &* nr, target = c + r &* ldc
+                if beta == 0 {
+                    for j in 0..<width { target[j] = source[j] }
+                } else {
+                    for j in 0..<width { target[j] = source[j] + beta * target[j] }
+                }
+            }
+        }
+    }
+
+    /// Packs `height ≤ mr` rows of op(A) starting at (`row`, `column`), `depth` columns deep, as
+    /// `depth` groups of `mr` floats (row-interleaved), zero-padding the missing rows.
+    @inline(__always)
+    static func packA(
+        transposed: Bool, a: UnsafePointer<Float>, lda: Int, row: Int, column: Int,
+        height: Int, depth: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        if transposed {
+            // op(A)[i, p] = A[p, i]: each step's mr values are contiguous in A.
+            var source = a + (column &* lda &+ row)
+            var target = out
+            if height == mr {
+                for _ in 0..<depth {
+                    for r in 0..<mr { target[r] = source[r] }
+                    source += lda
+                    target += mr
+                }
+            } else {
+                for _ in 0..<depth {
+                    for r in 0..<height { target[r] = source[r] }
+                    for r in height..<mr { target[r] = 0 }
+                    source += lda
+                    target += mr
+                }
+            }
+        } else {
+            // op(A)[i, p] = A[i, p]: read each row along p, write with stride mr.
+            for r in 0..<height {
+                let source = a + ((row &+ r) &* lda &+ column)
+                var target = out + r
+                for p in 0..<depth {
+                    target.pointee = source[p]
+                    target += mr
+                }
+            }
+            if height < mr {
+                for p in 0..<depth {
+                    for r in height..<mr { out[p &* mr &+ r] = 0 }
+                }
+            }
+        }
+    }
+
+    /// Packs `width ≤ nr` columns of op(B) starting at (`row`, `column`), `depth` rows deep, as
+    /// `depth` rows of `nr` floats, zero-padding the missing columns.
+    @inline(__always)
+    static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int,
+        depth: Int, width: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        if transposed {
+            // op(B)[p, j] = B[j, p]: read each row of B along p, write with stride nr.
+            for j in 0..<width {
+                let source = b + ((column &+ j) &* ldb &+ row)
+                var target = out + j
+                for p in 0..<depth {
+                    target.pointee = source[p]
+                    target += nr
+                }
+            }
+            if width < nr {
+                for p in 0..<depth {
+                    for j in width..<nr { out[p &* nr &+ j] = 0 }
+                }
+            }
+        } else {
+            // op(B)[p, j] = B[p, j]: each step's nr values are contiguous in B.
+            var source = b + (row &* ldb &+ column)
+            var target = out
+            if width == nr {
+                for _ in 0..<depth {
+                    let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(target)
+                    for v in 0..<(nr / 16) {
+                        out.storeBytes(of: raw.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self),
+                                       toByteOffset: v &* 64, as: SIMD16<Float>.self)
+                    }
+                    source += ldb
+                    target += nr
+                }
+            } else {
+                for _ in 0..<depth {
+                    for j in 0..<width { target[j] = source[j] }
+                    for j in width..<nr { target[j] = 0 }
+                    source += ldb
+                    target += nr
+                }
+            }
+        }
+    }
+
+    /// `C = beta · C` (zeros when beta is 0, whatever C held).
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            let row = c + i &* ldc
+            if beta == 0 {
+                row.update(repeating: 0, count: n)
+            } else if beta != 1 {
+                for j in 0..<n { row[j] *= beta }
+            }
+        }
+    }
+
+    static func roundUp(_ x: Int, _ multiple: Int) -> Int { (x &+ multiple &- 1) / multiple &* multiple }
+
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    /// Uninitialized floats on a 64-byte (cache line, AVX-512 vector) boundary.
+    static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) &* 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+}
