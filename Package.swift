@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "LatentData", targets: ["LatentData"]),
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
+        .executable(name: "pca", targets: ["pca"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/latent-bench",
+            swiftSettings: codegen
+        ),
+        // Chapter 1: PCA, the best linear autoencoder.
+        .executableTarget(
+            name: "pca",
+            dependencies: [
+                "Latent", "LatentData", "LatentModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tutorials/01-PCA",
+            exclude: ["README.md"],
+            swiftSettings: codegen
+        ),
+        // Smoke tests of the chapter executables: `@testable import` of each chapter's module runs its
+        // command in-process on tiny data.
+        .testTarget(
+            name: "TutorialTests",
+            dependencies: ["pca", "Latent", "LatentData", "LatentModels"],
             swiftSettings: codegen
         ),
         .testTarget(name: "LatentTests", dependencies: ["Latent", "LatentModels"], swiftSettings: codegen),

@@ -7,7 +7,7 @@ Reads the four official MNIST .gz files, scales pixels to [0, 1] (x / 255), fits
 
 Two fits, written to pca_mnist_reference.json next to this script:
   "full":   all 60,000 training images, all 10,000 test images (what `swift run -c release pca` reports);
-  "subset": the first 3,000 training images and the first 1,000 test images (small enough for the
+  "subset": the first 1,000 training images and the first 500 test images (small enough for the
             Swift test PCAReferenceTests to refit in a debug build).
 
 Usage:
@@ -114,7 +114,7 @@ def main():
     result = {
         "description": "float64 NumPy PCA of MNIST (pixels / 255, covariance / (N - 1)), made by pca_reference.py",
         "full": fit(train, test),
-        "subset": fit(train[:3000], test[:1000]),
+        "subset": fit(train[:1000], test[:500]),
     }
     with open(REFERENCE, "w") as f:
         json.dump(result, f, indent=1)

@@ -1,0 +1,146 @@
+// The chapter's plumbing: loading the dataset as rows, picking images, the random-subspace baseline,
+// the summary. main.swift holds the story; nothing here is PCA itself.
+
+import Foundation
+import Latent
+import LatentData
+import LatentModels
+
+/// Wall-clock laps for the console and the summary.
+struct Stopwatch {
+    private var last = Date()
+
+    /// Seconds since the previous lap (or since creation), and starts a new lap.
+    mutating func lap() -> Double {
+        let now = Date()
+        defer { last = now }
+        return now.timeIntervalSince(last)
+    }
+}
+
+/// Seconds as "1.23 s".
+func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+
+extension PCAChapter {
+    /// The training and test images as rows [N, D] in [0, 1], and the shape [C, H, W] of one image.
+    func loadData() throws -> (train: Tensor, test: Tensor, imageShape: [Int]) {
+        let train: any ImageDataset
+        let test: any ImageDataset
+        switch dataset {
+        case .mnist:
+            let data = try MNIST.load(from: self.data)
+            (train, test) = (data.train, data.test)
+        case .fashionMNIST:
+            let data = try FashionMNIST.load(from: self.data)
+            (train, test) = (data.train, data.test)
+        case .celeba:
+            (train, test) = try loadCelebA()
+        }
+        let imageShape = [train.channels, train.height, train.width]
+        let d = train.imageSize
+        let trainRows = train.tensor(first: trainLimit ?? train.count).reshaped([-1, d])
+        let testRows = test.tensor(first: testLimit ?? test.count).reshaped([-1, d])
+        return (trainRows, testRows, imageShape)
+    }
+
+    /// CelebA's training and test splits (list_eval_partition.txt), 64×64 crops, decoded once into a cache.
+    func loadCelebA() throws -> (train: CelebAImages, test: CelebAImages) {
+        let celeba = try CelebA.load(from: data, size: 64)
+        return (celeba.train, celeba.test)
+    }
+
+    /// `count` distinct test indices, chosen by the seed (seed 0: the first `count`).
+    func pickTestImages(count: Int, from total: Int) -> [Int] {
+        let count = Swift.min(count, total)
+        if seed == 0 { return Array(0..<count) }
+        var generator = SeededGenerator(seed: seed)
+        return Array(generator.permutation(total).prefix(count)).sorted()
+    }
+}
+
+/// Rows `indices` of a [N, D] tensor: [indices.count, D].
+func rows(_ indices: [Int], of x: Tensor) -> Tensor {
+    concatBatch(indices.map { x.slice($0..<($0 + 1)) })
+}
+
+/// mean over all elements of (a − b)², accumulated in Double.
+func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
+    precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")
+    var total = 0.0
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            for i in 0..<a.count {
+                let r = Double(a[i]) - Double(b[i])
+                total += r * r
+            }
+        }
+    }
+    return total / Double(Swift.max(a.count, 1))
+}
+
+/// The test MSE of the linear autoencoder x̂ = μ + (x − μ)·Uᵀ·U for a random orthonormal U [k, D]:
+/// the baseline PCA's top-k subspace must beat.
+func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inout SeededGenerator) -> Double {
+    let d = test.shape[1]
+    var u = [Double]()
+    u.reserveCapacity(k * d)
+    for _ in 0..<(k * d) { u.append(Double(generator.nextNormal())) }
+    // Orthonormal rows by Gram–Schmidt (twice), in Double.
+    for i in 0..<k {
+        for _ in 0..<2 {
+            for j in 0..<i {
+                var projection = 0.0
+                for t in 0..<d { projection += u[j * d + t] * u[i * d + t] }
+                for t in 0..<d { u[i * d + t] -= projection * u[j * d + t] }
+            }
+        }
+        var norm = 0.0
+        for t in 0..<d { norm += u[i * d + t] * u[i * d + t] }
+        let inverse = 1 / norm.squareRoot()
+        for t in 0..<d { u[i * d + t] *= inverse }
+    }
+    let basis = Tensor(shape: [k, d], scalars: u.map { Float($0) })
+    let centered = test - Tensor(shape: test.shape, scalars: (0..<test.count).map { mean.scalars[$0 % d] })
+    let xHat = matmul(matmul(centered, basis, transposeB: true), basis)
+    return meanSquaredError(centered, xHat)
+}
+
+/// A number for JSON (finite values only; JSON has no NaN).
+func json(_ value: Double) -> String {
+    value.isFinite ? String(format: "%.9g", value) : "null"
+}
+
+extension PCAChapter {
+    /// summary.json: the configuration, timings and metrics of the run.
+    func summaryJSON(
+        train: Int, test: Int, features: Int, fitSeconds: Double, totalSeconds: Double, solver: String,
+        pca: PCA, cumulative: [Double], testMSE: [Int: Double], randomMSE: [Int: Double]
+    ) -> String {
+        func map(_ values: [Int: Double]) -> String {
+            "{" + values.keys.sorted().map { "\"\($0)\": \(json(values[$0]!))" }.joined(separator: ", ") + "}"
+        }
+        let kept = Swift.min(pca.componentCount, 128)
+        let eigenvalues = pca.explainedVariance.prefix(kept).map(json).joined(separator: ", ")
+        let cumulativeList = cumulative.prefix(kept).map(json).joined(separator: ", ")
+        return """
+        {
+          "chapter": "01-pca",
+          "config": {"dataset": "\(dataset.rawValue)", "data": \(data.map { "\"\($0)\"" } ?? "null"), \
+        "latent": \(latent), "power_iterations": \(powerIterations), "out": "\(out)", "seed": \(seed), "threads": \(Parallel.threadCount), \
+        "train_limit": \(trainLimit.map(String.init) ?? "null"), "test_limit": \(testLimit.map(String.init) ?? "null")},
+          "train_images": \(train),
+          "test_images": \(test),
+          "features": \(features),
+          "solver": "\(solver)",
+          "fit_seconds": \(json(fitSeconds)),
+          "total_seconds": \(json(totalSeconds)),
+          "total_variance": \(json(pca.totalVariance)),
+          "test_mse": \(map(testMSE)),
+          "random_subspace_test_mse": \(map(randomMSE)),
+          "eigenvalues": [\(eigenvalues)],
+          "cumulative_explained_variance_ratio": [\(cumulativeList)]
+        }
+
+        """
+    }
+}
