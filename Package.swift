@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tutorials/01-PCA",
-            exclude: ["README.md"],
+            exclude: ["README.md", "figures"],
             swiftSettings: codegen
         ),
         // Smoke tests of the chapter executables: `@testable import` of each chapter's module runs its
