@@ -105,6 +105,21 @@ func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inou
     return meanSquaredError(centered, xHat)
 }
 
+/// A string as a JSON string literal (quotes, backslashes and control characters escaped).
+func json(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
 /// A number for JSON (finite values only; JSON has no NaN).
 func json(_ value: Double) -> String {
     value.isFinite ? String(format: "%.9g", value) : "null"
@@ -125,8 +140,8 @@ extension PCAChapter {
         return """
         {
           "chapter": "01-pca",
-          "config": {"dataset": "\(dataset.rawValue)", "data": \(data.map { "\"\($0)\"" } ?? "null"), \
-        "latent": \(latent), "power_iterations": \(powerIterations), "out": "\(out)", "seed": \(seed), "threads": \(Parallel.threadCount), \
+          "config": {"dataset": "\(dataset.rawValue)", "data": \(data.map(json) ?? "null"), \
+        "latent": \(latent), "power_iterations": \(powerIterations), "out": \(json(out)), "seed": \(seed), "threads": \(Parallel.threadCount), \
         "train_limit": \(trainLimit.map(String.init) ?? "null"), "test_limit": \(testLimit.map(String.init) ?? "null")},
           "train_images": \(train),
           "test_images": \(test),
