@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "LatentData", targets: ["LatentData"]),
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
+        .executable(name: "latent-demo", targets: ["latent-demo"]),
         .executable(name: "pca", targets: ["pca"]),
     ],
     dependencies: [
@@ -54,6 +55,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/latent-bench",
+            swiftSettings: codegen
+        ),
+        // The data and output layer on real MNIST: a digit grid PNG and SVG charts in runs/demo/.
+        .executableTarget(
+            name: "latent-demo",
+            dependencies: ["Latent", "LatentData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Demo/latent-demo",
             swiftSettings: codegen
         ),
         // Chapter 1: PCA, the best linear autoencoder.

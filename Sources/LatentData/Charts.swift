@@ -320,8 +320,8 @@ struct ChartAxis {
     func label(_ value: Double) -> String {
         if log {
             let exponent = log10(value)
-            if exponent >= 4 || exponent <= -3 { return Format.metric(Float(value)) }
-            return Format.fixed(value, max(0, Int((-exponent).rounded(.up))))
+            if exponent >= 5 || exponent < -3.5 { return Format.metric(Float(value)) }
+            return Format.fixed(value, max(0, Int((-exponent - 1e-9).rounded(.up))))
         }
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         if abs(value) >= 1e5 || (step < 1e-3 && value != 0) { return Format.metric(Float(value)) }

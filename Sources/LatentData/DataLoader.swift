@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Latent
 
 /// What to do with the last, smaller batch when the batch size does not divide the dataset.
@@ -120,15 +125,34 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
             let images = loader.dataset.tensor(indices: indices, range: loader.range)
             var input = images
             if loader.noiseStd > 0 {
-                let (low, high) = loader.range.bounds
-                let std = loader.noiseStd
-                input.withUnsafeMutableBufferPointer { values in
-                    for i in values.indices {
-                        values[i] = Swift.min(Swift.max(values[i] + std * noiseGenerator.nextNormal(), low), high)
-                    }
-                }
+                addClampedNoise(&input, std: loader.noiseStd, range: loader.range, using: &noiseGenerator)
             }
             return Batch(images: images, input: input, labels: loader.dataset.labels(at: indices), indices: indices)
+        }
+    }
+}
+
+/// x ← clamp(x + std·ε, range), ε ~ N(0, 1) elementwise.
+///
+/// Box–Muller in Float on two 24-bit uniforms cut from one 64-bit draw: two normals per draw and
+/// no Double transcendental calls, several times faster than one `nextNormal()` per element. The
+/// 24-bit uniforms cap |ε| at 5.8, which noise for a denoising autoencoder never misses.
+func addClampedNoise(_ x: inout Tensor, std: Float, range: PixelRange, using generator: inout SeededGenerator) {
+    let (low, high) = range.bounds
+    let scale: Float = 1 / 16_777_216
+    x.withUnsafeMutableBufferPointer { values in
+        var i = 0
+        while i < values.count {
+            let bits = generator.next()
+            let u1 = (Float(bits >> 40) + 1) * scale  // (0, 1], so log(u1) is finite
+            let u2 = Float((bits >> 16) & 0xFF_FFFF) * scale
+            let radius = std * (-2 * logf(u1)).squareRoot()
+            let angle = 2 * Float.pi * u2
+            values[i] = Swift.min(Swift.max(values[i] + radius * cosf(angle), low), high)
+            if i + 1 < values.count {
+                values[i + 1] = Swift.min(Swift.max(values[i + 1] + radius * sinf(angle), low), high)
+            }
+            i += 2
         }
     }
 }

@@ -5,16 +5,16 @@ import Darwin
 #endif
 
 /// Number formatting shared by the progress bar, charts and summaries (no Foundation, no locale).
-enum Format {
+public enum Format {
     /// `h:mm:ss`.
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         let mm = (s / 60) % 60, ss = s % 60
         return "\(s / 3600):\(mm < 10 ? "0" : "")\(mm):\(ss < 10 ? "0" : "")\(ss)"
     }
 
     /// A metric with four significant digits, switching to exponent form for very small or large values.
-    static func metric(_ value: Float) -> String {
+    public static func metric(_ value: Float) -> String {
         let magnitude = abs(value)
         if value.isNaN || value.isInfinite { return "\(value)" }
         if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5) {
@@ -27,7 +27,7 @@ enum Format {
     }
 
     /// `value` with exactly `decimals` digits after the point.
-    static func fixed(_ value: Double, _ decimals: Int) -> String {
+    public static func fixed(_ value: Double, _ decimals: Int) -> String {
         let scale = pow(10, Double(decimals))
         let scaled = (abs(value) * scale).rounded()
         let whole = Int(scaled / scale)

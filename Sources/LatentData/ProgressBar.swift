@@ -130,6 +130,9 @@ public final class ProgressBar {
         }
     }
 
+    /// Seconds on a monotonic clock, for timing a run (differences only).
+    public static func clockSeconds() -> Double { now() }
+
     /// Seconds since an arbitrary fixed point (monotonic).
     static func now() -> Double {
         var ts = timespec()

@@ -178,6 +178,21 @@ struct DownloaderTests {
         #expect(try leftovers(in: target).isEmpty)
     }
 
+    @Test("a refused connection (offline) is reported as a transfer failure, leaving nothing behind")
+    func refused() throws {
+        // Port 1 on the loopback address: nothing listens there, so the connection is refused at once.
+        let folder = try makeScratchFolder("dl")
+        let error = try #require(throws: DownloadError.self) {
+            try Downloader.download(from: "http://127.0.0.1:1/x.gz", to: folder + "/x.gz", expectedSize: 100, showProgress: false)
+        }
+        guard case .transferFailed(let url, _) = error else {
+            Issue.record("expected a transfer failure, got \(error)")
+            return
+        }
+        #expect(url == "http://127.0.0.1:1/x.gz")
+        #expect(try leftovers(in: folder).isEmpty)
+    }
+
     /// The names in `folder`, to check nothing partial was left behind.
     func leftovers(in folder: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder)

@@ -89,9 +89,10 @@ struct MNISTTests {
         #expect(data.train.pixels.count == 60_000 * 784)
         #expect(data.train.labels?.first == 5)
         #expect(data.test.labels?.first == 7)
-        // Every class occurs; pixel values use the whole byte range.
+        // Every class occurs; pixel values use the whole byte range (checked on the first 1000 images).
         #expect(Set(data.train.labels ?? []) == Set(0..<10))
-        #expect(data.train.pixels.max() == 255 && data.train.pixels.min() == 0)
+        let head = data.train.pixels[..<(1000 * 784)]
+        #expect(head.max() == 255 && head.min() == 0)
     }
 
     @Test("real Fashion-MNIST: 60000/10000 images of 28×28, first training label 9 (ankle boot)",
