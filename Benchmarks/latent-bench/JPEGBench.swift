@@ -12,7 +12,8 @@ struct JPEGBench: ParsableCommand {
         discussion: """
             Files are read into memory first, so only decoding (and resizing) is timed. mode=decode is the
             JPEG decoder alone; mode=crop<S> adds torchvision's Resize(S) + CenterCrop(S). With --cache, also
-            times building the decoded cache of every file (reading files, decoding, resizing, writing).
+            times building the decoded cache of every file (reading files, decoding, resizing, writing) in
+            the default cache folder, which it leaves there.
             """)
 
     @Option(help: "CelebA folder (holding img_align_celeba/), the image folder, or the zip; default: searched.")
@@ -27,6 +28,9 @@ struct JPEGBench: ParsableCommand {
     @Option(help: "Crop size S of the decode+crop mode.")
     var size: Int = 64
 
+    @Option(help: "Modes to time (comma-separated): decode, crop<S>; default both.")
+    var modes: String?
+
     @Option(help: "Timed passes over the images per measurement (the best counts).")
     var repetitions: Int = 3
 
@@ -36,13 +40,23 @@ struct JPEGBench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/pytorch/bench_jpeg.py (Pillow) alternately and print the ratio.")
     var compare = false
 
-    @Flag(help: "Also time building the decoded cache of all found images (into a temporary folder).")
+    @Option(help: "Write a PNG grid of the first 64 training faces at --size, read from the decoded cache, to this path.")
+    var grid: String?
+
+    @Flag(help: "Also time a cold build of the decoded cache of all found images (left in the default cache folder).")
     var cache = false
 
     func run() throws {
         guard let source = CelebA.locate(explicitPath: data, environment: ProcessInfo.processInfo.environment) else {
             throw CelebAError.notFound(
                 searched: CelebA.searchFolders(explicitPath: data, environment: ProcessInfo.processInfo.environment))
+        }
+        if let grid {
+            // Through the same path a chapter uses: cache (built if needed), split, batch in [-1, 1].
+            let celeba = try CelebA.load(from: source.path, size: size)
+            let batch = celeba.train.tensor(first: 64, range: .minusOneToOne)
+            print("jpeg: wrote \(try saveImage(batch, to: grid, normalize: true, valueRange: (-1, 1))) (\(batch.shape))")
+            return
         }
         let listing = try CelebASourceListing(source)
         let n = count > 0 ? min(count, listing.names.count) : listing.names.count
@@ -54,7 +68,10 @@ struct JPEGBench: ParsableCommand {
             return t
         }
         print("jpeg: \(n) images from \(source.path)")
-        let modes = ["decode", "crop\(size)"]
+        let modes = self.modes.map { $0.split(separator: ",").map(String.init) } ?? ["decode", "crop\(size)"]
+        for mode in modes where mode != "decode" && !(mode.hasPrefix("crop") && Int(mode.dropFirst(4)) != nil) {
+            throw ValidationError("--modes wants decode or crop<S>, got \"\(mode)\"")
+        }
         let peer = compare ? try PeerScript("bench_jpeg.py") : nil
         if compare {
             print("mode     threads      Latent     Pillow   ratio   (images/s)")
@@ -84,13 +101,16 @@ struct JPEGBench: ParsableCommand {
             }
         }
         if cache {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("latent-bench-cache-\(getpid())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
+            // Built where CelebA.load keeps it, so the run leaves a ready cache behind; the file is deleted
+            // first so every measurement is a cold build.
+            let folder = CelebA.defaultCacheFolder(environment: ProcessInfo.processInfo.environment)
             for t in threadList {
                 let saved = Parallel.threadCount
                 Parallel.threadCount = t
                 defer { Parallel.threadCount = saved }
-                try? FileManager.default.removeItem(atPath: folder)
+                if let old = try? CelebA.load(from: source.path, size: size, cacheFolder: folder, showProgress: false, log: { _ in }) {
+                    try? FileManager.default.removeItem(atPath: old.cachePath)
+                }
                 var result: CelebA?
                 var failure: Error?
                 let seconds = Timing.seconds {
@@ -105,6 +125,10 @@ struct JPEGBench: ParsableCommand {
                 print(BenchLine(name: "jpeg", parameters: [("mode", "cache\(size)"), ("threads", "\(t)")],
                                 value: Double(images) / seconds, unit: "images/s"))
                 print(String(format: "jpeg: cache of %d images at %d×%d built in %.2f s on %d threads", images, size, size, seconds, t))
+                let warm = Timing.seconds {
+                    result = try? CelebA.load(from: source.path, size: size, cacheFolder: folder, showProgress: false) { _ in }
+                }
+                print(String(format: "jpeg: loading it again (cache read, splits, attributes) takes %.2f s", warm))
             }
         }
     }
@@ -115,6 +139,7 @@ struct JPEGBench: ParsableCommand {
         Parallel.threadCount = threads
         defer { Parallel.threadCount = saved }
         let crop = mode != "decode"
+        let size = Int(mode.dropFirst(4)) ?? self.size
         var best = Double.infinity
         for _ in 0..<(max(1, repetitions) + 1) {  // one extra pass: the first warms caches up
             let seconds = Timing.seconds {

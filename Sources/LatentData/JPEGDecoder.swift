@@ -76,6 +76,9 @@ public final class JPEGDecoder {
     private var planesCapacity = 0
     private var rows: UnsafeMutablePointer<UInt8>
     private var rowsCapacity = 0
+    /// Column sums of the vertical triangle filter (h2v2 upsampling), one row.
+    private var sums: UnsafeMutablePointer<Int32>
+    private var sumsCapacity = 0
 
     private var width = 0
     private var height = 0
@@ -107,6 +110,7 @@ public final class JPEGDecoder {
         zigzag.initialize(from: Self.zigzagOrder, count: 64)
         planes = .allocate(capacity: 1)
         rows = .allocate(capacity: 1)
+        sums = .allocate(capacity: 1)
     }
 
     deinit {
@@ -116,6 +120,7 @@ public final class JPEGDecoder {
         zigzag.deallocate()
         planes.deallocate()
         rows.deallocate()
+        sums.deallocate()
     }
 
     /// Decodes a JPEG held in a byte array.
@@ -356,6 +361,11 @@ public final class JPEGDecoder {
             total += components[i].stride * components[i].planeRows
             widest = max(widest, components[i].stride)
         }
+        // Padding to whole MCUs can multiply the area of a thin image (1×N at 4×4 sampling: 32×);
+        // keep the allocation bounded by the pixel limit all the same.
+        guard total <= 6 * maxPixels else {
+            throw .tooLarge(offset: markerOffset, width: width, height: height, maxPixels: maxPixels)
+        }
         if total > planesCapacity {
             planes.deallocate()
             planes = .allocate(capacity: total)
@@ -366,6 +376,11 @@ public final class JPEGDecoder {
             rows.deallocate()
             rows = .allocate(capacity: rowBytes)
             rowsCapacity = rowBytes
+        }
+        if widest + 32 > sumsCapacity {
+            sums.deallocate()
+            sums = .allocate(capacity: widest + 32)
+            sumsCapacity = widest + 32
         }
         planesReady = true
     }
@@ -438,8 +453,8 @@ public final class JPEGDecoder {
         // Per scan component: tables, quantization, plane, and the block offsets within one MCU.
         struct Slot {
             var component: Int
-            var dc: JPEGHuffmanTable
-            var ac: JPEGHuffmanTable
+            var dc: JPEGHuffmanLookup
+            var ac: JPEGHuffmanLookup
             var quant: UnsafeMutablePointer<Int32>
             var plane: UnsafeMutablePointer<UInt8>
             var stride: Int
@@ -451,7 +466,7 @@ public final class JPEGDecoder {
             let c = components[index]
             slots.append(
                 Slot(
-                    component: index, dc: dcTables[c.dcTable], ac: acTables[c.acTable],
+                    component: index, dc: dcTables[c.dcTable].lookup, ac: acTables[c.acTable].lookup,
                     quant: quant + c.quantTable * 64, plane: planes + c.planeOffset, stride: c.stride,
                     h: single ? 1 : c.h, v: single ? 1 : c.v))
         }
@@ -509,7 +524,7 @@ public final class JPEGDecoder {
     /// Decodes one 8×8 block: DC difference, run-length AC coefficients, dequantization, IDCT.
     @inline(__always)
     private func decodeBlock(
-        _ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable, quant: UnsafeMutablePointer<Int32>,
+        _ reader: inout JPEGBitReader, dc: JPEGHuffmanLookup, ac: JPEGHuffmanLookup, quant: UnsafeMutablePointer<Int32>,
         predictor: inout Int32, out: UnsafeMutablePointer<UInt8>, stride: Int
     ) throws(JPEGError) {
         let size = try reader.decode(dc)
@@ -600,23 +615,32 @@ public final class JPEGDecoder {
             let near = y & 1 == 0 ? max(cy - 1, 0) : min(cy + 1, c.height - 1)
             let row0 = plane + cy * c.stride
             let row1 = plane + near * c.stride
-            @inline(__always) func sum(_ i: Int) -> Int32 { 3 &* Int32(row0[i]) &+ Int32(row1[i]) }
-            var last = sum(0)
-            var this = last
-            var next = sum(1)
-            scratch[0] = UInt8(truncatingIfNeeded: (this &* 4 &+ 8) &>> 4)
-            scratch[1] = UInt8(truncatingIfNeeded: (this &* 3 &+ next &+ 7) &>> 4)
-            for i in 1..<(cw - 1) {
-                last = this
-                this = next
-                next = sum(i + 1)
-                scratch[2 * i] = UInt8(truncatingIfNeeded: (this &* 3 &+ last &+ 8) &>> 4)
-                scratch[2 * i + 1] = UInt8(truncatingIfNeeded: (this &* 3 &+ next &+ 7) &>> 4)
+            let sums = self.sums
+            for i in 0..<cw { sums[i] = 3 &* Int32(row0[i]) &+ Int32(row1[i]) }
+            // First and last input columns have one neighbour; the rest, 16 at a time: the even and
+            // odd outputs are packed as the low and high bytes of UInt16 lanes, which interleaves them.
+            scratch[0] = UInt8(truncatingIfNeeded: (sums[0] &* 4 &+ 8) &>> 4)
+            scratch[1] = UInt8(truncatingIfNeeded: (sums[0] &* 3 &+ sums[1] &+ 7) &>> 4)
+            var i = 1
+            let raw = UnsafeRawPointer(sums)
+            while i + 16 <= cw - 1 {
+                let this = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Int32>.self) &* 3
+                let previous = raw.loadUnaligned(fromByteOffset: 4 * (i - 1), as: SIMD16<Int32>.self)
+                let next = raw.loadUnaligned(fromByteOffset: 4 * (i + 1), as: SIMD16<Int32>.self)
+                let even = SIMD16<UInt16>(truncatingIfNeeded: (this &+ previous &+ 8) &>> 4)
+                let odd = SIMD16<UInt16>(truncatingIfNeeded: (this &+ next &+ 7) &>> 4)
+                UnsafeMutableRawPointer(scratch + 2 * i).storeBytes(of: even | (odd &<< 8), as: SIMD16<UInt16>.self)
+                i += 16
             }
-            last = this
-            this = next
-            scratch[2 * cw - 2] = UInt8(truncatingIfNeeded: (this &* 3 &+ last &+ 8) &>> 4)
-            scratch[2 * cw - 1] = UInt8(truncatingIfNeeded: (this &* 4 &+ 7) &>> 4)
+            while i < cw - 1 {
+                let this = sums[i] &* 3
+                scratch[2 * i] = UInt8(truncatingIfNeeded: (this &+ sums[i - 1] &+ 8) &>> 4)
+                scratch[2 * i + 1] = UInt8(truncatingIfNeeded: (this &+ sums[i + 1] &+ 7) &>> 4)
+                i += 1
+            }
+            let last = sums[cw - 1]
+            scratch[2 * cw - 2] = UInt8(truncatingIfNeeded: (last &* 3 &+ sums[cw - 2] &+ 8) &>> 4)
+            scratch[2 * cw - 1] = UInt8(truncatingIfNeeded: (last &* 4 &+ 7) &>> 4)
             return scratch
         }
         if hf == 2 && vf == 1 && cw > 2 {
@@ -657,9 +681,13 @@ public final class JPEGDecoder {
         r: UnsafeMutablePointer<UInt8>, g: UnsafeMutablePointer<UInt8>, b: UnsafeMutablePointer<UInt8>, count: Int
     ) {
         var x = 0
-        let low = SIMD16<Int32>(repeating: 0)
-        let high = SIMD16<Int32>(repeating: 255)
         let half = SIMD16<Int32>(repeating: 1 << 15)
+        // Clamp to 0...255 with shifts and masks (pointwise min/max are not inlined).
+        @inline(__always) func clamp(_ v: SIMD16<Int32>) -> SIMD16<UInt8> {
+            let positive = v & ~(v &>> 31)
+            let over = (255 &- positive) &>> 31
+            return SIMD16<UInt8>(truncatingIfNeeded: positive | over)
+        }
         while x + 16 <= count {
             let yy = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(y + x).loadUnaligned(as: SIMD16<UInt8>.self))
             let u = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(cb + x).loadUnaligned(as: SIMD16<UInt8>.self))
@@ -670,13 +698,13 @@ public final class JPEGDecoder {
             let gg = yy &+ ((u &* -22554 &+ v &* -46802 &+ half) &>> 16)
             let bb = yy &+ ((u &* 116130 &+ half) &>> 16)
             UnsafeMutableRawPointer(r + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: rr.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(rr),
                 as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(g + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: gg.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(gg),
                 as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(b + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: bb.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(bb),
                 as: SIMD16<UInt8>.self)
             x += 16
         }
