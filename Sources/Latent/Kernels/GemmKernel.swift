@@ -37,34 +37,43 @@ enum GemmKernel {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
-        blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+        if prefersTransposedProduct(m: m, n: n) {
+            // Cᵀ = op(B)ᵀ · op(A)ᵀ: the same operands read the other way, C written column by column.
+            blocked(transposeA: !transposeB, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+                    a: b, lda: ldb, b: a, ldb: lda, beta: beta, c: c, ldc: 1, cs: ldc, threads: threads)
+        } else {
+            blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: 1, threads: threads)
+        }
     }
 
-    /// `run` on the calling thread only.
-    static func serial(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
+    /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
+    /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
+    static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
+        // Rows come in tiles of 12, the last rounded up to 4, 8 or 12; columns in 32s, the last to 16 or 32.
+        func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, 4) }
+        func paddedColumns(_ x: Int) -> Int { x / nr &* nr &+ roundUp(x % nr, 16) }
+        let direct = paddedRows(m) &* paddedColumns(n)
+        let transposed = paddedRows(n) &* paddedColumns(m)
+        // Transposed stores go through a scratch tile; demand a 15% gain before paying for that.
+        return Double(transposed) * 1.15 < Double(direct)
     }
 
-    /// The blocked loops on `threads` threads (1: no fork at all).
+    /// The blocked loops on `threads` threads (1: no fork at all). C[i, j] is at `c[i·ldc + j·cs]`:
+    /// `cs` is 1 for C itself and `ldc` of the caller when computing Cᵀ.
     static func blocked(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
     ) {
         guard m > 0 && n > 0 else { return }
         if k == 0 || alpha == 0 {
-            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
         if threads > 1 && m &* n &* k < sharedPanelThreshold {
             runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
             return
         }
         let rowTiles = (m &+ mr &- 1) / mr
@@ -113,7 +122,7 @@ enum GemmKernel {
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
                             bPanel: bPanel, slivers: sliverRange, firstColumn: jc, lastColumn: jc &+ ncur,
                             aBlock: aBlocks + t &* mcMax &* kcMax,
-                            alpha: alpha, beta: betaNow, c: c, ldc: ldc)
+                            alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
                 }
                 pc &+= kcur
@@ -128,7 +137,7 @@ enum GemmKernel {
     static func runSplit(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
     ) {
         let byColumns = n >= m
         let tiles = byColumns ? (n &+ nr &- 1) / nr : (m &+ mr &- 1) / mr
@@ -144,13 +153,14 @@ enum GemmKernel {
                 guard start < end else { continue }
                 if byColumns {
                     let bStart = transposeB ? b + start &* ldb : b + start
-                    serial(transposeA: transposeA, transposeB: transposeB, m: m, n: end &- start, k: k,
-                           alpha: alpha, a: a, lda: lda, b: bStart, ldb: ldb, beta: beta, c: c + start, ldc: ldc)
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: end &- start, k: k,
+                            alpha: alpha, a: a, lda: lda, b: bStart, ldb: ldb, beta: beta,
+                            c: c + start &* cs, ldc: ldc, cs: cs, threads: 1)
                 } else {
                     let aStart = transposeA ? a + start : a + start &* lda
-                    serial(transposeA: transposeA, transposeB: transposeB, m: end &- start, n: n, k: k,
-                           alpha: alpha, a: aStart, lda: lda, b: b, ldb: ldb, beta: beta,
-                           c: c + start &* ldc, ldc: ldc)
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: end &- start, n: n, k: k,
+                            alpha: alpha, a: aStart, lda: lda, b: b, ldb: ldb, beta: beta,
+                            c: c + start &* ldc, ldc: ldc, cs: cs, threads: 1)
                 }
             }
         }
@@ -162,7 +172,7 @@ enum GemmKernel {
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
         bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
         aBlock: UnsafeMutablePointer<Float>,
-        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
         let kcur = depth.count
         var ic = rows.lowerBound
@@ -182,11 +192,11 @@ enum GemmKernel {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
                     let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
-                    if height == mr && width == nr {
-                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
-                                    alpha: alpha, beta: beta)
+                    let target = c + (i &* ldc &+ j &* cs)
+                    if height == mr && width == nr && cs == 1 {
+                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
-                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, cs: cs,
                                  height: height, width: width, alpha: alpha, beta: beta)
                     }
                 }
@@ -195,15 +205,15 @@ enum GemmKernel {
         }
     }
 
-    /// A ragged tile: the smallest kernel that covers it, straight into C when it fits exactly, else
-    /// into scratch and the `height × width` corner copied out.
+    /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
+    /// exactly, else into scratch and the `height × width` corner copied out through C's strides.
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
+        ldc: Int, cs: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
         let shape = coveringKernel(height: height, width: width)
-        if shape == (height, width) {
+        if shape == (height, width) && cs == 1 {
             kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc,
                    alpha: alpha, beta: beta)
             return
@@ -215,9 +225,9 @@ enum GemmKernel {
             for r in 0..<height {
                 let source = tile + r &* nr, target = c + r &* ldc
                 if beta == 0 {
-                    for j in 0..<width { target[j] = source[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] }
                 } else {
-                    for j in 0..<width { target[j] = source[j] + beta * target[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] + beta * target[j &* cs] }
                 }
             }
         }
@@ -314,14 +324,11 @@ enum GemmKernel {
     }
 
     /// `C = beta · C` (zeros when beta is 0, whatever C held).
-    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int) {
+        guard beta != 1 else { return }
         for i in 0..<m {
             let row = c + i &* ldc
-            if beta == 0 {
-                row.update(repeating: 0, count: n)
-            } else if beta != 1 {
-                for j in 0..<n { row[j] *= beta }
-            }
+            for j in 0..<n { row[j &* cs] = beta == 0 ? 0 : beta * row[j &* cs] }
         }
     }
 
