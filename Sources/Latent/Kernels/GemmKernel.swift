@@ -16,9 +16,10 @@
 /// goes through a scratch tile. The first `pc` step applies `beta`, later ones add to C.
 ///
 /// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the 12 × 32 tiles better; C is
-/// then written through strides. Threads: large products pack each B panel together and split the rows
-/// of C (or, when C has few rows, the B slivers) between threads; smaller ones give each thread its own
-/// slice of C as an independent single-threaded product (one fork-join per call). Products below
+/// then written through strides. Threads: either each thread gets its own slice of C as an independent
+/// single-threaded product (one fork-join per call, but the operand along the slice is packed by every
+/// thread), or, for large square-ish products, the threads pack each B panel together and split the
+/// rows of C between them; a cost estimate picks one. Products below
 /// `parallelThreshold` multiply-adds stay on the calling thread.
 enum GemmKernel {
     /// Rows of the register tile.
@@ -33,8 +34,8 @@ enum GemmKernel {
     static let nc = 3072
     /// Multiply-adds below which a product stays on the calling thread.
     static let parallelThreshold = 1 << 20
-    /// Multiply-adds from which threads share packed B panels (below: independent slices, `runSplit`).
-    static let sharedPanelThreshold = 1 << 26
+    /// What one fork-join costs, in floats packed: about 15 µs against about 0.5 ns per packed float.
+    static let forkJoinCost = 30_000
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
@@ -77,14 +78,16 @@ enum GemmKernel {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
-        if threads > 1 && m &* n &* k < sharedPanelThreshold {
+        // Independent slices cost one fork-join but every thread packs the whole of one operand; shared
+        // panels cost two fork-joins per (jc, pc) step. Pick the cheaper.
+        let duplicated = n >= m ? m &* k : n &* k
+        let forkJoins = 2 &* ((k &+ kc &- 1) / kc) &* ((n &+ nc &- 1) / nc)
+        if threads > 1 && duplicated < forkJoins &* forkJoinCost {
             runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
             return
         }
         let rowTiles = (m &+ mr &- 1) / mr
-        // Split rows when every thread gets a couple of tiles; otherwise split the B slivers.
-        let splitRows = threads == 1 || rowTiles >= 2 &* threads
         let kcMax = min(kc, k)
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
@@ -116,17 +119,11 @@ enum GemmKernel {
                 parallelFor(threads, grain: 1) { range in
                     let (a, _, c, bPanel, aBlocks) = operands.value
                     for t in range {
-                        var rows = 0..<m
-                        var sliverRange = 0..<slivers
-                        if splitRows {
-                            rows = min(m, rowTiles &* t / threads &* mr)..<min(m, rowTiles &* (t &+ 1) / threads &* mr)
-                        } else {
-                            sliverRange = (slivers &* t / threads)..<(slivers &* (t &+ 1) / threads)
-                        }
-                        guard !rows.isEmpty && !sliverRange.isEmpty else { continue }
+                        let rows = min(m, rowTiles &* t / threads &* mr)..<min(m, rowTiles &* (t &+ 1) / threads &* mr)
+                        guard !rows.isEmpty else { continue }
                         computeBlock(
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
-                            bPanel: bPanel, slivers: sliverRange, firstColumn: jc, lastColumn: jc &+ ncur,
+                            bPanel: bPanel, slivers: 0..<slivers, firstColumn: jc, lastColumn: jc &+ ncur,
                             aBlock: aBlocks + t &* mcMax &* kcMax,
                             alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
