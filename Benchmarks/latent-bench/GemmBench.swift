@@ -58,7 +58,10 @@ struct GemmBench: ParsableCommand {
                                                  + (transposeA ? ["--transpose-a"] : [])
                                                  + (transposeB ? ["--transpose-b"] : []))
                     let expected = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                    guard let match = peerLines.first(where: { $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==) }) else {
+                    let match = peerLines.first {
+                        $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==)
+                    }
+                    guard let match else {
                         throw PeerError.missingLine(script: peer.path, expected: "gemm \(expected)",
                                                     output: peerLines.map(\.description).joined(separator: "\n"))
                     }
@@ -73,7 +76,9 @@ struct GemmBench: ParsableCommand {
 
     /// One line of the comparison table: a left-aligned case, then right-aligned GFLOP/s and ratio.
     static func row(_ label: String, _ ours: String, _ theirs: String, _ ratio: String) -> String {
-        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        func pad(_ text: String, _ width: Int) -> String {
+            String(repeating: " ", count: max(0, width - text.count)) + text
+        }
         return label.padding(toLength: max(28, label.count), withPad: " ", startingAt: 0)
             + pad(ours, 9) + pad(theirs, 9) + pad(ratio, 7)
     }

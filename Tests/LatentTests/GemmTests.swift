@@ -91,12 +91,17 @@ func runGemm(_ problem: GemmCase, seed: UInt64 = 7, initialC: Float? = nil) -> G
 }
 
 /// Expects `gemm` to match the reference within Float rounding and to leave C's padding alone.
-func expectMatchesReference(_ problem: GemmCase, initialC: Float? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectMatchesReference(
+    _ problem: GemmCase, initialC: Float? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let outcome = runGemm(problem, initialC: initialC)
     let worst = outcome.worst(problem)
     let index = worst.row * problem.cLayout.ld + worst.column
     #expect(worst.error <= GemmOutcome.tolerance(problem),
-            "\(problem.testDescription): worst error \(worst.error) (tolerance \(GemmOutcome.tolerance(problem))) at C[\(worst.row), \(worst.column)]: \(outcome.fast[index]) vs reference \(outcome.reference[index])",
+            """
+            \(problem.testDescription): worst error \(worst.error) (tolerance \(GemmOutcome.tolerance(problem))) \
+            at C[\(worst.row), \(worst.column)]: \(outcome.fast[index]) vs reference \(outcome.reference[index])
+            """,
             sourceLocation: sourceLocation)
     #expect(outcome.paddingUntouched(problem), "\(problem.testDescription): gemm wrote into C's padding columns",
             sourceLocation: sourceLocation)
