@@ -7,9 +7,9 @@ struct GemmBench: ParsableCommand {
         commandName: "gemm",
         abstract: "C = A·B for Float matrices; prints `gemm n=<n> threads=<t> <x> GFLOP/s` per measurement.",
         discussion: """
-            A size `n` is the square product n×n·n×n; `MxNxK` is C[M, N] = A[M, K]·B[K, N] and prints
-            `gemm m=<M> n=<N> k=<K> threads=<t> ...` (e.g. --sizes 64x200x784,64x3136x512 for layer shapes).
-            With --transpose-a/--transpose-b the line carries `op=TN`, `op=NT` or `op=TT`.
+            A size `n` is the square product n×n·n×n; `MxNxK` is C[M, N] = A[M, K]·B[K, N] and prints \
+            `gemm m=<M> n=<N> k=<K> threads=<t> ...` (e.g. --sizes 64x200x784,64x3136x512 for layer \
+            shapes). With --transpose-a/--transpose-b the line carries `op=TN`, `op=NT` or `op=TT`.
             """)
 
     @Option(help: "Matrix sizes: n for n×n×n or MxNxK (comma-separated).")
@@ -117,7 +117,7 @@ struct GemmBench: ParsableCommand {
         var isSquare: Bool { !text.contains("x") }
 
         init(_ text: String) throws {
-            let parts = text.split(separator: "x").map { Int($0) }
+            let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
             guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw ValidationError("--sizes wants n or MxNxK with positive integers, got \"\(text)\"")
             }
