@@ -7,8 +7,9 @@ struct GemmBench: ParsableCommand {
         commandName: "gemm",
         abstract: "C = A·B for Float matrices; prints `gemm n=<n> threads=<t> <x> GFLOP/s` per measurement.",
         discussion: """
-            A size `n` is the square product n×n·n×n; `MxNxK` is C[M, N] = A[M, K]·B[K, N] and prints
-            `gemm m=<M> n=<N> k=<K> threads=<t> ...` (e.g. --sizes 64x200x784,64x3136x512 for layer shapes).
+            A size `n` is the square product n×n·n×n; `MxNxK` is C[M, N] = A[M, K]·B[K, N] and prints \
+            `gemm m=<M> n=<N> k=<K> threads=<t> ...` (e.g. --sizes 64x200x784,64x3136x512 for layer \
+            shapes). With --transpose-a/--transpose-b the line carries `op=TN`, `op=NT` or `op=TT`.
             """)
 
     @Option(help: "Matrix sizes: n for n×n×n or MxNxK (comma-separated).")
@@ -22,6 +23,12 @@ struct GemmBench: ParsableCommand {
 
     @Option(help: "With --compare: how many times ours and the peer alternate per case (best counts).")
     var rounds: Int = 2
+
+    @Flag(help: "Read A transposed (stored K×M), as a backward pass's weight gradient does.")
+    var transposeA = false
+
+    @Flag(help: "Read B transposed (stored N×K), as a Linear layer's forward pass does.")
+    var transposeB = false
 
     @Flag(help: "Also run Benchmarks/pytorch/bench_gemm.py (torch.matmul) alternately and print the ratio.")
     var compare = false
@@ -47,9 +54,14 @@ struct GemmBench: ParsableCommand {
                     let line = measure(shape, threads: t)
                     ours = max(ours, line.value)
                     let peerLines = try peer.run(["--sizes", shape.text, "--threads", "\(t)",
-                                                  "--repetitions", "\(repetitions)"])
+                                                  "--repetitions", "\(repetitions)"]
+                                                 + (transposeA ? ["--transpose-a"] : [])
+                                                 + (transposeB ? ["--transpose-b"] : []))
                     let expected = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                    guard let match = peerLines.first(where: { $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==) }) else {
+                    let match = peerLines.first {
+                        $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==)
+                    }
+                    guard let match else {
                         throw PeerError.missingLine(script: peer.path, expected: "gemm \(expected)",
                                                     output: peerLines.map(\.description).joined(separator: "\n"))
                     }
@@ -64,7 +76,9 @@ struct GemmBench: ParsableCommand {
 
     /// One line of the comparison table: a left-aligned case, then right-aligned GFLOP/s and ratio.
     static func row(_ label: String, _ ours: String, _ theirs: String, _ ratio: String) -> String {
-        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        func pad(_ text: String, _ width: Int) -> String {
+            String(repeating: " ", count: max(0, width - text.count)) + text
+        }
         return label.padding(toLength: max(28, label.count), withPad: " ", startingAt: 0)
             + pad(ours, 9) + pad(theirs, 9) + pad(ratio, 7)
     }
@@ -72,8 +86,8 @@ struct GemmBench: ParsableCommand {
     /// GFLOP/s of `gemm` for `shape` on `threads` threads (2·m·n·k flops per product).
     func measure(_ shape: Shape, threads: Int) -> BenchLine {
         var rng = SeededGenerator(seed: 42)
-        let a = Tensor.randomNormal([shape.m, shape.k], using: &rng)
-        let b = Tensor.randomNormal([shape.k, shape.n], using: &rng)
+        let a = Tensor.randomNormal(transposeA ? [shape.k, shape.m] : [shape.m, shape.k], using: &rng)
+        let b = Tensor.randomNormal(transposeB ? [shape.n, shape.k] : [shape.k, shape.n], using: &rng)
         var c = Tensor.zeros([shape.m, shape.n])
         let saved = Parallel.threadCount
         Parallel.threadCount = threads
@@ -82,13 +96,15 @@ struct GemmBench: ParsableCommand {
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     Timing.secondsPerCall(repetitions: repetitions) {
-                        gemm(m: shape.m, n: shape.n, k: shape.k, a: pa.baseAddress!, lda: shape.k,
-                             b: pb.baseAddress!, ldb: shape.n, c: pc.baseAddress!, ldc: shape.n)
+                        gemm(transposeA: transposeA, transposeB: transposeB, m: shape.m, n: shape.n, k: shape.k,
+                             a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
+                             c: pc.baseAddress!, ldc: shape.n)
                     }
                 }
             }
         }
-        return BenchLine(name: "gemm", parameters: shape.parameters + [("threads", "\(threads)")],
+        let layout = transposeA || transposeB ? [("op", (transposeA ? "T" : "N") + (transposeB ? "T" : "N"))] : []
+        return BenchLine(name: "gemm", parameters: shape.parameters + layout + [("threads", "\(threads)")],
                          value: 2 * Double(shape.m) * Double(shape.n) * Double(shape.k) / seconds / 1e9,
                          unit: "GFLOP/s")
     }
@@ -101,7 +117,7 @@ struct GemmBench: ParsableCommand {
         var isSquare: Bool { !text.contains("x") }
 
         init(_ text: String) throws {
-            let parts = text.split(separator: "x").map { Int($0) }
+            let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
             guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw ValidationError("--sizes wants n or MxNxK with positive integers, got \"\(text)\"")
             }

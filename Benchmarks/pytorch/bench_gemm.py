@@ -35,16 +35,21 @@ def main():
     parser.add_argument("--sizes", default="256,512,1024,2048")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--transpose-a", action="store_true", help="A stored K×M, read transposed")
+    parser.add_argument("--transpose-b", action="store_true", help="B stored N×K, read transposed")
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(42)
     for size in args.sizes.split(","):
         parts = [int(p) for p in size.split("x")]
         m, n, k = parts * 3 if len(parts) == 1 else parts
         label = f"n={n}" if len(parts) == 1 else f"m={m} n={n} k={k}"
+        if args.transpose_a or args.transpose_b:
+            label += " op=" + ("T" if args.transpose_a else "N") + ("T" if args.transpose_b else "N")
         for threads in [int(t) for t in args.threads.split(",")]:
             torch.set_num_threads(threads)
-            a = torch.randn(m, k, generator=generator)
-            b = torch.randn(k, n, generator=generator)
+            # Transposed operands are views of the stored matrices, as in Latent: no copy is timed.
+            a = torch.randn(k, m, generator=generator).t() if args.transpose_a else torch.randn(m, k, generator=generator)
+            b = torch.randn(n, k, generator=generator).t() if args.transpose_b else torch.randn(k, n, generator=generator)
             c = torch.empty(m, n)
             seconds = seconds_per_call(lambda: torch.matmul(a, b, out=c), repetitions=args.repetitions)
             print(f"gemm {label} threads={threads} {2 * m * n * k / seconds / 1e9:.1f} GFLOP/s", flush=True)

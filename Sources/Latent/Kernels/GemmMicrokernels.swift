@@ -60,69 +60,45 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self); r0.storeBytes(of: alpha * c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self); r1.storeBytes(of: alpha * c1_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self); r2.storeBytes(of: alpha * c2_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self); r3.storeBytes(of: alpha * c3_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self); r4.storeBytes(of: alpha * c4_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self); r5.storeBytes(of: alpha * c5_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self); r6.storeBytes(of: alpha * c6_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self); r7.storeBytes(of: alpha * c7_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: alpha * c8_0, toByteOffset: 0, as: SIMD16<Float>.self); r8.storeBytes(of: alpha * c8_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: alpha * c9_0, toByteOffset: 0, as: SIMD16<Float>.self); r9.storeBytes(of: alpha * c9_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: alpha * c10_0, toByteOffset: 0, as: SIMD16<Float>.self); r10.storeBytes(of: alpha * c10_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: alpha * c11_0, toByteOffset: 0, as: SIMD16<Float>.self); r11.storeBytes(of: alpha * c11_1, toByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r0.storeBytes(of: (alpha * c0_1).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r1.storeBytes(of: (alpha * c1_1).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r2.storeBytes(of: (alpha * c2_1).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r3.storeBytes(of: (alpha * c3_1).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r4.storeBytes(of: (alpha * c4_1).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r5.storeBytes(of: (alpha * c5_1).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r6.storeBytes(of: (alpha * c6_1).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r7.storeBytes(of: (alpha * c7_1).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: (alpha * c8_0).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r8.storeBytes(of: (alpha * c8_1).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: (alpha * c9_0).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r9.storeBytes(of: (alpha * c9_1).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: (alpha * c10_0).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r10.storeBytes(of: (alpha * c10_1).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: (alpha * c11_0).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r11.storeBytes(of: (alpha * c11_1).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c0_1, into: c, at: 16, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c1_1, into: c + 1 &* ldc, at: 16, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_1, into: c + 2 &* ldc, at: 16, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_1, into: c + 3 &* ldc, at: 16, alphas, betas, readC)
+        store(c4_0, into: c + 4 &* ldc, at: 0, alphas, betas, readC)
+        store(c4_1, into: c + 4 &* ldc, at: 16, alphas, betas, readC)
+        store(c5_0, into: c + 5 &* ldc, at: 0, alphas, betas, readC)
+        store(c5_1, into: c + 5 &* ldc, at: 16, alphas, betas, readC)
+        store(c6_0, into: c + 6 &* ldc, at: 0, alphas, betas, readC)
+        store(c6_1, into: c + 6 &* ldc, at: 16, alphas, betas, readC)
+        store(c7_0, into: c + 7 &* ldc, at: 0, alphas, betas, readC)
+        store(c7_1, into: c + 7 &* ldc, at: 16, alphas, betas, readC)
+        store(c8_0, into: c + 8 &* ldc, at: 0, alphas, betas, readC)
+        store(c8_1, into: c + 8 &* ldc, at: 16, alphas, betas, readC)
+        store(c9_0, into: c + 9 &* ldc, at: 0, alphas, betas, readC)
+        store(c9_1, into: c + 9 &* ldc, at: 16, alphas, betas, readC)
+        store(c10_0, into: c + 10 &* ldc, at: 0, alphas, betas, readC)
+        store(c10_1, into: c + 10 &* ldc, at: 16, alphas, betas, readC)
+        store(c11_0, into: c + 11 &* ldc, at: 0, alphas, betas, readC)
+        store(c11_1, into: c + 11 &* ldc, at: 16, alphas, betas, readC)
+    }
+
+    /// `C[row, column..<column+16] = alpha·acc + beta·C[...]`, reading C only when `readC`.
+    @inline(__always)
+    static func store(
+        _ acc: SIMD16<Float>, into row: UnsafeMutablePointer<Float>, at column: Int,
+        _ alphas: SIMD16<Float>, _ betas: SIMD16<Float>, _ readC: Bool
+    ) {
+        let target = UnsafeMutableRawPointer(row + column)
+        let scaled = alphas * acc
+        target.storeBytes(
+            of: readC ? scaled.addingProduct(betas, target.loadUnaligned(as: SIMD16<Float>.self)) : scaled,
+            as: SIMD16<Float>.self)
     }
 
     /// The top-left 4×16 corner of the register tile, for ragged edges (same packed layout).
@@ -149,25 +125,12 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
     }
 
     /// The top-left 4×32 corner of the register tile, for ragged edges (same packed layout).
@@ -195,29 +158,16 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self); r0.storeBytes(of: alpha * c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self); r1.storeBytes(of: alpha * c1_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self); r2.storeBytes(of: alpha * c2_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self); r3.storeBytes(of: alpha * c3_1, toByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r0.storeBytes(of: (alpha * c0_1).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r1.storeBytes(of: (alpha * c1_1).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r2.storeBytes(of: (alpha * c2_1).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r3.storeBytes(of: (alpha * c3_1).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c0_1, into: c, at: 16, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c1_1, into: c + 1 &* ldc, at: 16, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_1, into: c + 2 &* ldc, at: 16, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_1, into: c + 3 &* ldc, at: 16, alphas, betas, readC)
     }
 
     /// The top-left 8×16 corner of the register tile, for ragged edges (same packed layout).
@@ -256,41 +206,16 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
+        store(c4_0, into: c + 4 &* ldc, at: 0, alphas, betas, readC)
+        store(c5_0, into: c + 5 &* ldc, at: 0, alphas, betas, readC)
+        store(c6_0, into: c + 6 &* ldc, at: 0, alphas, betas, readC)
+        store(c7_0, into: c + 7 &* ldc, at: 0, alphas, betas, readC)
     }
 
     /// The top-left 8×32 corner of the register tile, for ragged edges (same packed layout).
@@ -330,49 +255,24 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self); r0.storeBytes(of: alpha * c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self); r1.storeBytes(of: alpha * c1_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self); r2.storeBytes(of: alpha * c2_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self); r3.storeBytes(of: alpha * c3_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self); r4.storeBytes(of: alpha * c4_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self); r5.storeBytes(of: alpha * c5_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self); r6.storeBytes(of: alpha * c6_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self); r7.storeBytes(of: alpha * c7_1, toByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r0.storeBytes(of: (alpha * c0_1).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r1.storeBytes(of: (alpha * c1_1).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r2.storeBytes(of: (alpha * c2_1).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r3.storeBytes(of: (alpha * c3_1).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r4.storeBytes(of: (alpha * c4_1).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r5.storeBytes(of: (alpha * c5_1).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r6.storeBytes(of: (alpha * c6_1).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r7.storeBytes(of: (alpha * c7_1).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c0_1, into: c, at: 16, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c1_1, into: c + 1 &* ldc, at: 16, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_1, into: c + 2 &* ldc, at: 16, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_1, into: c + 3 &* ldc, at: 16, alphas, betas, readC)
+        store(c4_0, into: c + 4 &* ldc, at: 0, alphas, betas, readC)
+        store(c4_1, into: c + 4 &* ldc, at: 16, alphas, betas, readC)
+        store(c5_0, into: c + 5 &* ldc, at: 0, alphas, betas, readC)
+        store(c5_1, into: c + 5 &* ldc, at: 16, alphas, betas, readC)
+        store(c6_0, into: c + 6 &* ldc, at: 0, alphas, betas, readC)
+        store(c6_1, into: c + 6 &* ldc, at: 16, alphas, betas, readC)
+        store(c7_0, into: c + 7 &* ldc, at: 0, alphas, betas, readC)
+        store(c7_1, into: c + 7 &* ldc, at: 16, alphas, betas, readC)
     }
 
     /// The top-left 12×16 corner of the register tile, for ragged edges (same packed layout).
@@ -423,57 +323,20 @@ extension GemmKernel {
             pa += mr
             pb += nr &* 4
         }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: alpha * c8_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: alpha * c9_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: alpha * c10_0, toByteOffset: 0, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: alpha * c11_0, toByteOffset: 0, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: (alpha * c8_0).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: (alpha * c9_0).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: (alpha * c10_0).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: (alpha * c11_0).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-        }
+        let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
+        let readC = beta != 0
+        store(c0_0, into: c, at: 0, alphas, betas, readC)
+        store(c1_0, into: c + 1 &* ldc, at: 0, alphas, betas, readC)
+        store(c2_0, into: c + 2 &* ldc, at: 0, alphas, betas, readC)
+        store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
+        store(c4_0, into: c + 4 &* ldc, at: 0, alphas, betas, readC)
+        store(c5_0, into: c + 5 &* ldc, at: 0, alphas, betas, readC)
+        store(c6_0, into: c + 6 &* ldc, at: 0, alphas, betas, readC)
+        store(c7_0, into: c + 7 &* ldc, at: 0, alphas, betas, readC)
+        store(c8_0, into: c + 8 &* ldc, at: 0, alphas, betas, readC)
+        store(c9_0, into: c + 9 &* ldc, at: 0, alphas, betas, readC)
+        store(c10_0, into: c + 10 &* ldc, at: 0, alphas, betas, readC)
+        store(c11_0, into: c + 11 &* ldc, at: 0, alphas, betas, readC)
     }
 
     /// The register-tile shape (rows, columns) of the smallest kernel covering `height × width`.
