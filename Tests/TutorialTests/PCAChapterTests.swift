@@ -72,7 +72,11 @@ struct PCAChapterTests {
         #expect(svg.contains("</svg>"))
 
         let summaryData = try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))
-        let summary = try #require(try JSONSerialization.jsonObject(with: summaryData) as? [String: Any])
+        let document = try #require(try JSONSerialization.jsonObject(with: summaryData) as? [String: Any])
+        let summary = try #require(document["metrics"] as? [String: Any])
+        let config = try #require(document["config"] as? [String: Any])
+        #expect(config["dataset"] as? String == "mnist" && config["latent"] as? Int == 12)
+        #expect(document["files"] as? [String] == ["explained_variance.svg", "mean.png", "components.png", "reconstructions.png"])
         let mse = try #require(summary["test_mse"] as? [String: Double])
         #expect(Set(mse.keys) == ["2", "8", "12", "16", "32", "64"])
         // More components never reconstruct worse, and the 64 of a 100-pixel image nearly perfectly.

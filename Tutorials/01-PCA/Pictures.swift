@@ -1,20 +1,16 @@
-// The pictures the chapter writes: eigenimages, reconstruction rows and the explained-variance curve.
+// The pictures the chapter draws: eigenimages, reconstruction rows and the explained-variance curve.
+// main.swift writes them into the run folder.
 
 import Latent
 import LatentData
 import LatentModels
 
 extension PCAChapter {
-    /// mean.png: the mean image μ, the point every reconstruction starts from.
-    func writeMeanImage(pca: PCA, imageShape: [Int], to path: String) throws {
-        try saveImage(enlarged(pca.mean.reshaped([1] + imageShape)), to: path)
-    }
-
-    /// components.png: the top `count` components as images, 8 per row, largest variance first.
+    /// The top `count` components as images [count, C, H, W], largest variance first.
     ///
     /// A component is a direction, not an image: its entries are positive and negative with unit norm.
     /// Each is shown as 0.5 + v / (2 max|v|): mid-gray is 0, light is positive, dark is negative.
-    func writeComponentImages(pca: PCA, count: Int, imageShape: [Int], to path: String) throws {
+    func componentImages(_ pca: PCA, count: Int, imageShape: [Int]) -> Tensor {
         var tiles = [Tensor]()
         let components = pca.components(count)
         for i in 0..<count {
@@ -22,17 +18,26 @@ extension PCAChapter {
             let scale = 0.5 / Swift.max(v.max(), -v.min(), 1e-12)
             tiles.append((v * scale + 0.5).reshaped([1] + imageShape))
         }
-        try saveImage(enlarged(concatBatch(tiles)), to: path, nrow: 8, padding: 2, padValue: 1)
+        return enlarged(concatBatch(tiles))
     }
 
-    /// reconstructions.png: one row per entry of `rows` (each [n, D]: the originals, then k = 2, 8, …).
-    func writeImageRows(_ rows: [Tensor], imageShape: [Int], to path: String) throws {
-        let perRow = rows[0].shape[0]
+    /// Rows of images ([n, D] each: the originals, then k = 2, 8, …) stacked into [rows·n, C, H, W],
+    /// clamped to [0, 1] (a reconstruction can overshoot slightly, as any viewer would clip).
+    func reconstructionImages(_ rows: [Tensor], imageShape: [Int]) -> Tensor {
         let images = concatBatch(rows).reshaped([-1] + imageShape)
-        // Reconstructions can leave [0, 1] slightly; clamp as any image viewer would.
         let clamped = images.map(vector: { $0.clamped(lowerBound: SIMD16(repeating: 0), upperBound: SIMD16(repeating: 1)) },
                                  scalar: { Swift.min(Swift.max($0, 0), 1) })
-        try saveImage(enlarged(clamped), to: path, nrow: perRow, padding: 2, padValue: 1)
+        return enlarged(clamped)
+    }
+
+    /// The share of the total variance kept by the first k components, against k (the first 256 k's
+    /// hold the interesting part: MNIST reaches 97 % by then).
+    func explainedVarianceChart(cumulative: [Double]) -> LineChart {
+        let points = cumulative.prefix(256).enumerated().map { (x: Double($0.offset + 1), y: 100 * $0.element) }
+        return LineChart(
+            title: "\(dataset.rawValue): variance explained by the first k principal components",
+            xLabel: "k (components kept)", yLabel: "cumulative explained variance (%)",
+            series: [ChartSeries(name: "kept", points: points)])
     }
 
     /// Images smaller than 64 pixels (MNIST's 28) blown up by pixel repetition so a viewer shows them
@@ -52,16 +57,5 @@ extension PCAChapter {
                 }
             }
         }
-    }
-
-    /// explained_variance.svg: the share of the total variance kept by the first k components.
-    func writeExplainedVarianceChart(cumulative: [Double], to path: String) throws {
-        // The first 256 k's hold the interesting part (MNIST reaches 97 % by then).
-        let points = cumulative.prefix(256).enumerated().map { (x: Double($0.offset + 1), y: 100 * $0.element) }
-        let chart = LineChart(
-            title: "\(dataset.rawValue): variance explained by the first k principal components",
-            xLabel: "k (components kept)", yLabel: "cumulative explained variance (%)",
-            series: [ChartSeries(name: "kept", points: points)])
-        try chart.write(to: path)
     }
 }

@@ -105,57 +105,37 @@ func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inou
     return meanSquaredError(centered, xHat)
 }
 
-/// A string as a JSON string literal (quotes, backslashes and control characters escaped).
-func json(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
-
-/// A number for JSON (finite values only; JSON has no NaN).
-func json(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.9g", value) : "null"
-}
-
 extension PCAChapter {
-    /// summary.json: the configuration, timings and metrics of the run.
-    func summaryJSON(
-        train: Int, test: Int, features: Int, fitSeconds: Double, totalSeconds: Double, solver: String,
+    /// The options of this run, for summary.json.
+    func configJSON() -> JSONValue {
+        [
+            "dataset": .string(dataset.rawValue), "data": data.map { .string($0) } ?? .null,
+            "latent": .number(Double(latent)), "power_iterations": .number(Double(powerIterations)),
+            "out": .string(out ?? "runs"), "seed": .number(Double(seed)), "threads": .number(Double(Parallel.threadCount)),
+            "train_limit": trainLimit.map { .number(Double($0)) } ?? .null,
+            "test_limit": testLimit.map { .number(Double($0)) } ?? .null,
+        ]
+    }
+
+    /// The results of this run, for summary.json: sizes, timings, `test_mse` per k, the random-subspace
+    /// baseline, the top 128 eigenvalues and the cumulative explained-variance ratio.
+    func metricsJSON(
+        train: Int, test: Int, features: Int, solver: String, fitSeconds: Double, totalSeconds: Double,
         pca: PCA, cumulative: [Double], testMSE: [Int: Double], randomMSE: [Int: Double]
-    ) -> String {
-        func map(_ values: [Int: Double]) -> String {
-            "{" + values.keys.sorted().map { "\"\($0)\": \(json(values[$0]!))" }.joined(separator: ", ") + "}"
+    ) -> JSONValue {
+        func perK(_ values: [Int: Double]) -> JSONValue {
+            .object(values.keys.sorted().map { (String($0), .number(values[$0]!)) })
         }
         let kept = Swift.min(pca.componentCount, 128)
-        let eigenvalues = pca.explainedVariance.prefix(kept).map(json).joined(separator: ", ")
-        let cumulativeList = cumulative.prefix(kept).map(json).joined(separator: ", ")
-        return """
-        {
-          "chapter": "01-pca",
-          "config": {"dataset": "\(dataset.rawValue)", "data": \(data.map(json) ?? "null"), \
-        "latent": \(latent), "power_iterations": \(powerIterations), "out": \(json(out)), "seed": \(seed), "threads": \(Parallel.threadCount), \
-        "train_limit": \(trainLimit.map(String.init) ?? "null"), "test_limit": \(testLimit.map(String.init) ?? "null")},
-          "train_images": \(train),
-          "test_images": \(test),
-          "features": \(features),
-          "solver": "\(solver)",
-          "fit_seconds": \(json(fitSeconds)),
-          "total_seconds": \(json(totalSeconds)),
-          "total_variance": \(json(pca.totalVariance)),
-          "test_mse": \(map(testMSE)),
-          "random_subspace_test_mse": \(map(randomMSE)),
-          "eigenvalues": [\(eigenvalues)],
-          "cumulative_explained_variance_ratio": [\(cumulativeList)]
-        }
-
-        """
+        return [
+            "train_images": .number(Double(train)), "test_images": .number(Double(test)),
+            "features": .number(Double(features)), "solver": .string(solver),
+            "fit_seconds": .number(fitSeconds), "total_seconds": .number(totalSeconds),
+            "total_variance": .number(pca.totalVariance),
+            "test_mse": perK(testMSE),
+            "random_subspace_test_mse": perK(randomMSE),
+            "eigenvalues": .array(pca.explainedVariance.prefix(kept).map { .number($0) }),
+            "cumulative_explained_variance_ratio": .array(cumulative.prefix(kept).map { .number($0) }),
+        ]
     }
 }

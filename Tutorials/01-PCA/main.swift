@@ -35,8 +35,8 @@ struct PCAChapter: ParsableCommand {
     @Option(help: "Components shown as eigenimages; also added to the k's evaluated.")
     var latent: Int = 32
 
-    @Option(help: "Root folder for run outputs; this run writes <out>/01-pca-<dataset>/.")
-    var out: String = "runs"
+    @Option(help: "Root folder for run outputs (default: LATENT_RUNS or runs); this run writes <out>/01-pca-<dataset>/.")
+    var out: String?
 
     @Option(help: "Seed for picking the test images shown and the randomized solver.")
     var seed: UInt64 = 0
@@ -108,39 +108,22 @@ struct PCAChapter: ParsableCommand {
         }
         print("[\(seconds(clock.lap()))]")
 
-        // 5. Pictures and summary.
-        let folder = FileIO.join(out, "01-pca-\(dataset.rawValue)")
-        try FileIO.createFolder(folder)
-        var written: [String] = []
-
-        let curvePath = FileIO.join(folder, "explained_variance.svg")
-        try writeExplainedVarianceChart(cumulative: cumulative, to: curvePath)
-        written.append(curvePath)
-
-        let meanPath = FileIO.join(folder, "mean.png")
-        try writeMeanImage(pca: pca, imageShape: imageShape, to: meanPath)
-        written.append(meanPath)
-
-        let componentsPath = FileIO.join(folder, "components.png")
-        let shownComponents = Swift.min(latent, pca.componentCount)
-        try writeComponentImages(pca: pca, count: shownComponents, imageShape: imageShape, to: componentsPath)
-        written.append(componentsPath)
-
-        let reconstructionsPath = FileIO.join(folder, "reconstructions.png")
-        try writeImageRows(reconstructionRows, imageShape: imageShape, to: reconstructionsPath)
-        written.append(reconstructionsPath)
-
-        let totalSeconds = Date().timeIntervalSince(started)
-        let summaryPath = FileIO.join(folder, "summary.json")
-        let summary = summaryJSON(
-            train: n, test: test.shape[0], features: d, fitSeconds: fitSeconds, totalSeconds: totalSeconds,
-            solver: d <= 2048 ? "dense" : "randomized",
-            pca: pca, cumulative: cumulative, testMSE: testMSE, randomMSE: randomMSE)
-        try FileIO.writeAtomically(summary, to: summaryPath)
-        written.append(summaryPath)
-
-        print("\nwrote:")
-        for path in written { print("  \(path)") }
+        // 5. Pictures and summary, into runs/01-pca-<dataset>/.
+        let run = try RunFolder(name: "01-pca-\(dataset.rawValue)", root: out)
+        try run.writeChart(explainedVarianceChart(cumulative: cumulative), as: "explained_variance.svg")
+        try run.saveImage(enlarged(pca.mean.reshaped([1] + imageShape)), as: "mean.png")
+        try run.saveImage(componentImages(pca, count: Swift.min(latent, pca.componentCount), imageShape: imageShape),
+                          as: "components.png", nrow: 8, padValue: 1)
+        try run.saveImage(reconstructionImages(reconstructionRows, imageShape: imageShape),
+                          as: "reconstructions.png", nrow: shown.shape[0], padValue: 1)
+        try run.writeSummary(
+            config: configJSON(),
+            metrics: metricsJSON(
+                train: n, test: test.shape[0], features: d, solver: d <= 2048 ? "dense" : "randomized",
+                fitSeconds: fitSeconds, totalSeconds: Date().timeIntervalSince(started),
+                pca: pca, cumulative: cumulative, testMSE: testMSE, randomMSE: randomMSE))
+        print("")
+        run.printWritten()
     }
 }
 
