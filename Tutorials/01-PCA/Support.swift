@@ -85,20 +85,7 @@ func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inou
     var u = [Double]()
     u.reserveCapacity(k * d)
     for _ in 0..<(k * d) { u.append(Double(generator.nextNormal())) }
-    // Orthonormal rows by Gram–Schmidt (twice), in Double.
-    for i in 0..<k {
-        for _ in 0..<2 {
-            for j in 0..<i {
-                var projection = 0.0
-                for t in 0..<d { projection += u[j * d + t] * u[i * d + t] }
-                for t in 0..<d { u[i * d + t] -= projection * u[j * d + t] }
-            }
-        }
-        var norm = 0.0
-        for t in 0..<d { norm += u[i * d + t] * u[i * d + t] }
-        let inverse = 1 / norm.squareRoot()
-        for t in 0..<d { u[i * d + t] *= inverse }
-    }
+    orthonormalizeRows(&u, rows: k, columns: d, using: &generator)
     let basis = Tensor(shape: [k, d], scalars: u.map { Float($0) })
     let centered = test - Tensor(shape: test.shape, scalars: (0..<test.count).map { mean.scalars[$0 % d] })
     let xHat = matmul(matmul(centered, basis, transposeB: true), basis)

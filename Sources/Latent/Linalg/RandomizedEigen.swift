@@ -91,10 +91,10 @@ public struct RandomizedEigendecomposition: Sendable {
     }
 }
 
-/// Makes the rows of `matrix` ([rows, columns], Double) orthonormal, spanning the same space:
+/// Makes the rows of `matrix` ([rows, columns], Double, row-major) orthonormal, spanning the same space:
 /// modified Gram–Schmidt, twice ("twice is enough" for full working accuracy). A row that vanishes
 /// (the operator's rank is below `rows`) is replaced by a fresh random direction.
-func orthonormalizeRows(_ matrix: inout [Double], rows: Int, columns: Int, using generator: inout SeededGenerator) {
+public func orthonormalizeRows(_ matrix: inout [Double], rows: Int, columns: Int, using generator: inout SeededGenerator) {
     matrix.withUnsafeMutableBufferPointer { buffer in
         let a = buffer.baseAddress!
         for i in 0..<rows {
