@@ -26,7 +26,8 @@ codegen.append(.unsafeFlags(["-Xcc", "-fno-math-errno"]))
 // pointers and never overlap accesses).
 codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)))
 
-// The chapters: one executable each, `Tutorials/NN-Name/main.swift` with the chapter text beside it.
+// The chapters: one executable each, `Tutorials/NN-Name/main.swift`, with the chapter text (README.md)
+// and its pictures (figures/) beside it. A chapter joins the package once its main.swift exists.
 let chapters: [(product: String, folder: String)] = [
     ("pca", "01-PCA"), ("autoencoder", "02-Autoencoder"), ("vae", "03-VAE"), ("beta-vae", "04-BetaVAE"),
 ]
@@ -78,9 +79,12 @@ let package = Package(
         ),
         .testTarget(name: "LatentTests", dependencies: ["Latent", "LatentModels"], swiftSettings: codegen),
         .testTarget(name: "LatentDataTests", dependencies: ["LatentData"], swiftSettings: codegen),
+        // Smoke tests of the chapters: `@testable import` of each chapter's module runs its command
+        // in-process on tiny data.
         .testTarget(
             name: "TutorialTests",
-            dependencies: ["Latent", "LatentData", "LatentModels"],
+            dependencies: ["Latent", "LatentData", "LatentModels"]
+                + writtenChapters.map { .target(name: $0.product) },
             swiftSettings: codegen
         ),
     ] + writtenChapters.map { chapter in
@@ -91,7 +95,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tutorials/\(chapter.folder)",
-            exclude: ["README.md"],
+            exclude: ["README.md", "figures"].filter {
+                FileManager.default.fileExists(atPath: "\(packageRoot)/Tutorials/\(chapter.folder)/\($0)")
+            },
             swiftSettings: codegen
         )
     }

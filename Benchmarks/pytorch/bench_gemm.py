@@ -1,6 +1,8 @@
-"""PyTorch peer of `latent-bench gemm`: torch.matmul on square float32 matrices.
+"""PyTorch peer of `latent-bench gemm`: torch.matmul on float32 matrices.
 
-Prints one line per measurement in latent-bench's format, e.g. `gemm n=1024 threads=2 215.4 GFLOP/s`,
+A size is `n` (n×n times n×n) or `MxNxK` (C[M, N] = A[M, K]·B[K, N]). Prints one line per measurement
+in latent-bench's format, e.g. `gemm n=1024 threads=2 215.4 GFLOP/s` or
+`gemm m=64 n=200 k=784 threads=2 80.1 GFLOP/s`,
 timed the same way: warm-up calls, then repetitions of a batch of calls lasting about 0.2 s each,
 the best repetition counts.
 
@@ -33,16 +35,24 @@ def main():
     parser.add_argument("--sizes", default="256,512,1024,2048")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--transpose-a", action="store_true", help="A stored K×M, read transposed")
+    parser.add_argument("--transpose-b", action="store_true", help="B stored N×K, read transposed")
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(42)
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for size in args.sizes.split(","):
+        parts = [int(p) for p in size.split("x")]
+        m, n, k = parts * 3 if len(parts) == 1 else parts
+        label = f"n={n}" if len(parts) == 1 else f"m={m} n={n} k={k}"
+        if args.transpose_a or args.transpose_b:
+            label += " op=" + ("T" if args.transpose_a else "N") + ("T" if args.transpose_b else "N")
         for threads in [int(t) for t in args.threads.split(",")]:
             torch.set_num_threads(threads)
-            a = torch.randn(n, n, generator=generator)
-            b = torch.randn(n, n, generator=generator)
-            c = torch.empty(n, n)
+            # Transposed operands are views of the stored matrices, as in Latent: no copy is timed.
+            a = torch.randn(k, m, generator=generator).t() if args.transpose_a else torch.randn(m, k, generator=generator)
+            b = torch.randn(n, k, generator=generator).t() if args.transpose_b else torch.randn(k, n, generator=generator)
+            c = torch.empty(m, n)
             seconds = seconds_per_call(lambda: torch.matmul(a, b, out=c), repetitions=args.repetitions)
-            print(f"gemm n={n} threads={threads} {2 * n**3 / seconds / 1e9:.1f} GFLOP/s", flush=True)
+            print(f"gemm {label} threads={threads} {2 * m * n * k / seconds / 1e9:.1f} GFLOP/s", flush=True)
 
 
 if __name__ == "__main__":

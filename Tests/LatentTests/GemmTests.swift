@@ -91,12 +91,17 @@ func runGemm(_ problem: GemmCase, seed: UInt64 = 7, initialC: Float? = nil) -> G
 }
 
 /// Expects `gemm` to match the reference within Float rounding and to leave C's padding alone.
-func expectMatchesReference(_ problem: GemmCase, initialC: Float? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectMatchesReference(
+    _ problem: GemmCase, initialC: Float? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let outcome = runGemm(problem, initialC: initialC)
     let worst = outcome.worst(problem)
     let index = worst.row * problem.cLayout.ld + worst.column
     #expect(worst.error <= GemmOutcome.tolerance(problem),
-            "\(problem.testDescription): worst error \(worst.error) (tolerance \(GemmOutcome.tolerance(problem))) at C[\(worst.row), \(worst.column)]: \(outcome.fast[index]) vs reference \(outcome.reference[index])",
+            """
+            \(problem.testDescription): worst error \(worst.error) (tolerance \(GemmOutcome.tolerance(problem))) \
+            at C[\(worst.row), \(worst.column)]: \(outcome.fast[index]) vs reference \(outcome.reference[index])
+            """,
             sourceLocation: sourceLocation)
     #expect(outcome.paddingUntouched(problem), "\(problem.testDescription): gemm wrote into C's padding columns",
             sourceLocation: sourceLocation)
@@ -117,6 +122,15 @@ struct GemmTests {
     func everyTransposition(shape: (Int, Int, Int), transposition: (Bool, Bool)) {
         expectMatchesReference(GemmCase(m: shape.0, n: shape.1, k: shape.2,
                                         transposeA: transposition.0, transposeB: transposition.1))
+    }
+
+    @Test("ragged tiles of every height and width go through the right edge kernel",
+          arguments: Array(1...12), [1, 4, 15, 16, 17, 31, 32])
+    func raggedTiles(height: Int, width: Int) {
+        // One full 12 × 32 tile row/column plus the ragged part, so full and edge tiles meet.
+        for (m, n) in [(height, width), (12 + height, 32 + width)] {
+            expectMatchesReference(GemmCase(m: m, n: n, k: 9, alpha: 0.75, beta: 0.5))
+        }
     }
 
     @Test("alpha scales the product and beta the old C", arguments: [
@@ -157,9 +171,11 @@ struct GemmTests {
 
 @Suite("GEMM on 1 and 2 threads", .serialized)
 struct GemmThreadTests {
-    /// Large enough to go parallel: split by rows, split by columns (few rows), several k and n blocks.
+    /// Large enough to go parallel: split by rows, split by columns (few rows), several k and n blocks,
+    /// a skinny C computed transposed; 256³ and 245×251×256 share packed panels between threads.
     static let shapes: [(Int, Int, Int)] = [
         (127, 129, 65), (256, 256, 256), (12, 2000, 64), (64, 3136, 27), (20, 3200, 20), (300, 100, 600),
+        (2000, 20, 40), (245, 251, 256),
     ]
 
     @Test("gemm equals the reference on 1 and 2 threads", arguments: shapes, [1, 2])

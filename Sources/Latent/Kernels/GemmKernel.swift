@@ -1,19 +1,26 @@
-/// The fast path behind `gemm`: packed panels, cache blocking and a register-blocked SIMD16 microkernel.
+/// The fast path behind `gemm`: packed panels, cache blocking and register-blocked SIMD16 kernels.
 ///
-/// The loops follow the usual blocked scheme (Goto–van de Geijn, as in BLIS):
+/// The loops follow the usual blocked scheme (Goto and van de Geijn; BLIS):
 ///
-///     for jc in columns of C, step nc          ─ a panel of op(B), kc × nc, packed once, shared by threads
+///     for jc in columns of C, step nc
 ///       for pc in the shared dimension, step kc
-///         pack op(B)[pc..<pc+kc, jc..<jc+nc] into slivers of `nr` columns
-///         for ic in rows of C, step mc          ─ each thread packs its own block of op(A), mc × kc (L2)
-///           pack op(A)[ic..<ic+mc, pc..<pc+kc] into slivers of `mr` rows
-///           for each B sliver (kc × nr, stays in L1 while the A slivers stream past)
-///             for each A sliver: microkernel → one mr × nr tile of C
+///         pack op(B)[pc..<pc+kc, jc..<jc+nc] into slivers of nr columns     (the panel, L2/L3)
+///         for ic in rows of C, step mc
+///           pack op(A)[ic..<ic+mc, pc..<pc+kc] into slivers of mr rows      (the block, L2)
+///           for each B sliver (kc × nr: stays in L1 while the A slivers stream past)
+///             for each A sliver: microkernel → one mr × nr tile of C         (registers)
 ///
 /// Packing reads op(A) and op(B) through their strides, so the four transposition cases differ only in
-/// the two packing routines. Slivers are zero-padded to whole tiles; tiles at the ragged edges of C are
-/// computed into a scratch tile and the valid part copied out. The first `pc` block applies `beta`,
-/// later ones add to C. Threads split the rows of C (or, when C has few rows, the B slivers).
+/// the two packing routines. Slivers are zero-padded to whole tiles; a ragged tile at the edge of C uses
+/// the smallest kernel that covers it (4, 8 or 12 rows; 16 or 32 columns) and, unless that fits exactly,
+/// goes through a scratch tile. The first `pc` step applies `beta`, later ones add to C.
+///
+/// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the 12 × 32 tiles better; C is
+/// then written through strides. Threads: either each thread gets its own slice of C as an independent
+/// single-threaded product (one fork-join per call, but the operand along the slice is packed by every
+/// thread), or, for large square-ish products, the threads pack each B panel together and split the
+/// rows of C between them; a cost estimate picks one. Products below
+/// `parallelThreshold` multiply-adds stay on the calling thread.
 enum GemmKernel {
     /// Rows of the register tile.
     static let mr = 12
@@ -27,6 +34,8 @@ enum GemmKernel {
     static let nc = 3072
     /// Multiply-adds below which a product stays on the calling thread.
     static let parallelThreshold = 1 << 20
+    /// What one fork-join costs, in floats packed: about 15 µs against about 0.5 ns per packed float.
+    static let forkJoinCost = 30_000
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
@@ -34,15 +43,51 @@ enum GemmKernel {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
+        if prefersTransposedProduct(m: m, n: n) {
+            // Cᵀ = op(B)ᵀ · op(A)ᵀ: the same operands read the other way, C written column by column.
+            blocked(transposeA: !transposeB, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+                    a: b, lda: ldb, b: a, ldb: lda, beta: beta, c: c, ldc: 1, cs: ldc, threads: threads)
+        } else {
+            blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: 1, threads: threads)
+        }
+    }
+
+    /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
+    /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
+    static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
+        // Rows come in tiles of 12, the last rounded up to 4, 8 or 12; columns in 32s, the last to 16 or 32.
+        func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, 4) }
+        func paddedColumns(_ x: Int) -> Int { x / nr &* nr &+ roundUp(x % nr, 16) }
+        let direct = paddedRows(m) &* paddedColumns(n)
+        let transposed = paddedRows(n) &* paddedColumns(m)
+        // Transposed stores go through a scratch tile; demand a 15% gain before paying for that.
+        return Double(transposed) * 1.15 < Double(direct)
+    }
+
+    /// The blocked loops on `threads` threads (1: no fork at all). C[i, j] is at `c[i·ldc + j·cs]`:
+    /// `cs` is 1 for C itself and `ldc` of the caller when computing Cᵀ.
+    static func blocked(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
+    ) {
         guard m > 0 && n > 0 else { return }
         if k == 0 || alpha == 0 {
-            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
-        let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
+        // Independent slices cost one fork-join but every thread packs the whole of one operand; shared
+        // panels cost two fork-joins per (jc, pc) step. Pick the cheaper.
+        let duplicated = n >= m ? m &* k : n &* k
+        let forkJoins = 2 &* ((k &+ kc &- 1) / kc) &* ((n &+ nc &- 1) / nc)
+        if threads > 1 && duplicated < forkJoins &* forkJoinCost {
+            runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
+            return
+        }
         let rowTiles = (m &+ mr &- 1) / mr
-        // Split rows when every thread gets a couple of tiles; otherwise split the B slivers.
-        let splitRows = threads == 1 || rowTiles >= 2 &* threads
         let kcMax = min(kc, k)
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
@@ -74,24 +119,53 @@ enum GemmKernel {
                 parallelFor(threads, grain: 1) { range in
                     let (a, _, c, bPanel, aBlocks) = operands.value
                     for t in range {
-                        var rows = 0..<m
-                        var sliverRange = 0..<slivers
-                        if splitRows {
-                            rows = min(m, rowTiles &* t / threads &* mr)..<min(m, rowTiles &* (t &+ 1) / threads &* mr)
-                        } else {
-                            sliverRange = (slivers &* t / threads)..<(slivers &* (t &+ 1) / threads)
-                        }
-                        guard !rows.isEmpty && !sliverRange.isEmpty else { continue }
+                        let rows = min(m, rowTiles &* t / threads &* mr)..<min(m, rowTiles &* (t &+ 1) / threads &* mr)
+                        guard !rows.isEmpty else { continue }
                         computeBlock(
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
-                            bPanel: bPanel, slivers: sliverRange, firstColumn: jc, lastColumn: jc &+ ncur,
+                            bPanel: bPanel, slivers: 0..<slivers, firstColumn: jc, lastColumn: jc &+ ncur,
                             aBlock: aBlocks + t &* mcMax &* kcMax,
-                            alpha: alpha, beta: betaNow, c: c, ldc: ldc)
+                            alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
                 }
                 pc &+= kcur
             }
             jc &+= ncur
+        }
+    }
+
+    /// Multi-threaded as independent single-threaded products on slices of C: along its columns
+    /// when it is wide, else along its rows. Each thread packs what its slice needs (the other operand
+    /// is packed by every thread), and there is one fork-join instead of two per (jc, pc) step.
+    static func runSplit(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
+    ) {
+        let byColumns = n >= m
+        let tiles = byColumns ? (n &+ nr &- 1) / nr : (m &+ mr &- 1) / mr
+        let parts = min(threads, tiles)
+        let tile = byColumns ? nr : mr
+        let extent = byColumns ? n : m
+        let operands = UncheckedSendable((a, b, c))
+        parallelFor(parts, grain: 1) { range in
+            let (a, b, c) = operands.value
+            for t in range {
+                let start = min(extent, tiles &* t / parts &* tile)
+                let end = min(extent, tiles &* (t &+ 1) / parts &* tile)
+                guard start < end else { continue }
+                if byColumns {
+                    let bStart = transposeB ? b + start &* ldb : b + start
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: end &- start, k: k,
+                            alpha: alpha, a: a, lda: lda, b: bStart, ldb: ldb, beta: beta,
+                            c: c + start &* cs, ldc: ldc, cs: cs, threads: 1)
+                } else {
+                    let aStart = transposeA ? a + start : a + start &* lda
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: end &- start, n: n, k: k,
+                            alpha: alpha, a: aStart, lda: lda, b: b, ldb: ldb, beta: beta,
+                            c: c + start &* ldc, ldc: ldc, cs: cs, threads: 1)
+                }
+            }
         }
     }
 
@@ -101,7 +175,7 @@ enum GemmKernel {
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
         bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
         aBlock: UnsafeMutablePointer<Float>,
-        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
         let kcur = depth.count
         var ic = rows.lowerBound
@@ -121,11 +195,11 @@ enum GemmKernel {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
                     let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
-                    if height == mr && width == nr {
-                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
-                                    alpha: alpha, beta: beta)
+                    let target = c + (i &* ldc &+ j &* cs)
+                    if height == mr && width == nr && cs == 1 {
+                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
-                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, cs: cs,
                                  height: height, width: width, alpha: alpha, beta: beta)
                     }
                 }
@@ -134,21 +208,29 @@ enum GemmKernel {
         }
     }
 
-    /// A ragged tile: the full microkernel into scratch, then the `height × width` corner into C.
+    /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
+    /// exactly, else into scratch and the `height × width` corner copied out through C's strides.
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
+        ldc: Int, cs: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
+        let shape = coveringKernel(height: height, width: width)
+        if shape == (height, width) && cs == 1 {
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc,
+                   alpha: alpha, beta: beta)
+            return
+        }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: mr &* nr / 16) { scratch in
             let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
-            microkernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0)
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: tile, ldc: nr,
+                   alpha: alpha, beta: 0)
             for r in 0..<height {
                 let source = tile + r &* nr, target = c + r &* ldc
                 if beta == 0 {
-                    for j in 0..<width { target[j] = source[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] }
                 } else {
-                    for j in 0..<width { target[j] = source[j] + beta * target[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] + beta * target[j &* cs] }
                 }
             }
         }
@@ -156,7 +238,7 @@ enum GemmKernel {
 
     /// Packs `height ≤ mr` rows of op(A) starting at (`row`, `column`), `depth` columns deep, as
     /// `depth` groups of `mr` floats (row-interleaved), zero-padding the missing rows.
-    @inline(__always)
+    @inline(never)
     static func packA(
         transposed: Bool, a: UnsafePointer<Float>, lda: Int, row: Int, column: Int,
         height: Int, depth: Int, into out: UnsafeMutablePointer<Float>
@@ -176,6 +258,48 @@ enum GemmKernel {
                     for r in 0..<height { target[r] = source[r] }
                     for r in height..<mr { target[r] = 0 }
                     source += lda
+                    target += mr
+                }
+            }
+        } else if height == mr {
+            // op(A)[i, p] = A[i, p]: 16 steps at a time, the 12 rows (and 4 zero rows) transposed in
+            // registers; each step's first 12 lanes are its group (the 4 extra lanes are overwritten by
+            // the next step's store, and the last step stores only 12).
+            var p = 0
+            while p &+ 16 <= depth {
+                let source = UnsafeRawPointer(a + (row &* lda &+ column &+ p))
+                let stride = lda &* 4
+                func load(_ r: Int) -> SIMD16<Float> {
+                    source.loadUnaligned(fromByteOffset: r &* stride, as: SIMD16<Float>.self)
+                }
+                let zero = SIMD16<Float>()
+                let t = transpose16((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7),
+                                     load(8), load(9), load(10), load(11), zero, zero, zero, zero))
+                let target = UnsafeMutableRawPointer(out + p &* mr)
+                target.storeBytes(of: t.0, toByteOffset: 0, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.1, toByteOffset: 48, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.2, toByteOffset: 96, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.3, toByteOffset: 144, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.4, toByteOffset: 192, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.5, toByteOffset: 240, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.6, toByteOffset: 288, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.7, toByteOffset: 336, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.8, toByteOffset: 384, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.9, toByteOffset: 432, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.10, toByteOffset: 480, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.11, toByteOffset: 528, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.12, toByteOffset: 576, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.13, toByteOffset: 624, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.14, toByteOffset: 672, as: SIMD16<Float>.self)
+                target.storeBytes(of: t.15.lowHalf, toByteOffset: 720, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.15.highHalf.lowHalf, toByteOffset: 752, as: SIMD4<Float>.self)
+                p &+= 16
+            }
+            for r in 0..<mr {
+                let source = a + ((row &+ r) &* lda &+ column)
+                var target = out + (p &* mr &+ r)
+                for q in p..<depth {
+                    target.pointee = source[q]
                     target += mr
                 }
             }
@@ -199,12 +323,53 @@ enum GemmKernel {
 
     /// Packs `width ≤ nr` columns of op(B) starting at (`row`, `column`), `depth` rows deep, as
     /// `depth` rows of `nr` floats, zero-padding the missing columns.
-    @inline(__always)
+    @inline(never)
     static func packB(
         transposed: Bool, b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int,
         depth: Int, width: Int, into out: UnsafeMutablePointer<Float>
     ) {
-        if transposed {
+        if transposed && width == nr {
+            // op(B)[p, j] = B[j, p]: 16 × 16 blocks of B transposed in registers, each half sliver
+            // (16 columns) 16 steps at a time; the remaining steps one by one.
+            var p = 0
+            while p &+ 16 <= depth {
+                for half in 0..<(nr / 16) {
+                    let source = UnsafeRawPointer(b + ((column &+ half &* 16) &* ldb &+ row &+ p))
+                    let stride = ldb &* 4
+                    func load(_ j: Int) -> SIMD16<Float> {
+                        source.loadUnaligned(fromByteOffset: j &* stride, as: SIMD16<Float>.self)
+                    }
+                    let t = transpose16((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7),
+                                         load(8), load(9), load(10), load(11), load(12), load(13), load(14), load(15)))
+                    let target = UnsafeMutableRawPointer(out + (p &* nr &+ half &* 16))
+                    target.storeBytes(of: t.0, toByteOffset: 0 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.1, toByteOffset: 1 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.2, toByteOffset: 2 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.3, toByteOffset: 3 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.4, toByteOffset: 4 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.5, toByteOffset: 5 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.6, toByteOffset: 6 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.7, toByteOffset: 7 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.8, toByteOffset: 8 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.9, toByteOffset: 9 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.10, toByteOffset: 10 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.11, toByteOffset: 11 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.12, toByteOffset: 12 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.13, toByteOffset: 13 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.14, toByteOffset: 14 &* nr &* 4, as: SIMD16<Float>.self)
+                    target.storeBytes(of: t.15, toByteOffset: 15 &* nr &* 4, as: SIMD16<Float>.self)
+                }
+                p &+= 16
+            }
+            for j in 0..<nr {
+                let source = b + ((column &+ j) &* ldb &+ row)
+                var target = out + (p &* nr &+ j)
+                for q in p..<depth {
+                    target.pointee = source[q]
+                    target += nr
+                }
+            }
+        } else if transposed {
             // op(B)[p, j] = B[j, p]: read each row of B along p, write with stride nr.
             for j in 0..<width {
                 let source = b + ((column &+ j) &* ldb &+ row)
@@ -245,135 +410,46 @@ enum GemmKernel {
     }
 
     /// `C = beta · C` (zeros when beta is 0, whatever C held).
-    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int) {
+        guard beta != 1 else { return }
         for i in 0..<m {
             let row = c + i &* ldc
-            if beta == 0 {
-                row.update(repeating: 0, count: n)
-            } else if beta != 1 {
-                for j in 0..<n { row[j] *= beta }
-            }
+            for j in 0..<n { row[j &* cs] = beta == 0 ? 0 : beta * row[j &* cs] }
         }
+    }
+
+    /// Sixteen SIMD16 rows: a 16 × 16 block of floats.
+    typealias Block16 = (
+        SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+        SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+        SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>
+    )
+
+    /// The transpose of a 16 × 16 block: four rounds of the perfect shuffle (row i of a round is
+    /// rows i/2 and i/2 + 8 of the previous one, interleaved, low or high half by the parity of i).
+    @inline(__always)
+    static func transpose16(_ block: Block16) -> Block16 {
+        @inline(__always)
+        func low(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+            SIMD16(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3], x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7])
+        }
+        @inline(__always)
+        func high(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+            SIMD16(x[8], y[8], x[9], y[9], x[10], y[10], x[11], y[11],
+                   x[12], y[12], x[13], y[13], x[14], y[14], x[15], y[15])
+        }
+        @inline(__always)
+        func round(_ r: Block16) -> Block16 {
+            (low(r.0, r.8), high(r.0, r.8), low(r.1, r.9), high(r.1, r.9),
+             low(r.2, r.10), high(r.2, r.10), low(r.3, r.11), high(r.3, r.11),
+             low(r.4, r.12), high(r.4, r.12), low(r.5, r.13), high(r.5, r.13),
+             low(r.6, r.14), high(r.6, r.14), low(r.7, r.15), high(r.7, r.15))
+        }
+        return round(round(round(round(block))))
     }
 
     static func roundUp(_ x: Int, _ multiple: Int) -> Int { (x &+ multiple &- 1) / multiple &* multiple }
 
-    /// The 12×32 register tile: `C[0..<12, 0..<32] = alpha · Ã·B̃ + beta · C` over `kc` packed steps.
-    ///
-    /// `a` holds 12 floats per step (one per row), `b` holds 32 (one per column); 24 accumulators
-    /// stay in vector registers for the whole loop. With `beta == 0`, C is not read.
-    @inline(__always)
-    static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
-        var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
-        var c2_0 = SIMD16<Float>(); var c2_1 = SIMD16<Float>()
-        var c3_0 = SIMD16<Float>(); var c3_1 = SIMD16<Float>()
-        var c4_0 = SIMD16<Float>(); var c4_1 = SIMD16<Float>()
-        var c5_0 = SIMD16<Float>(); var c5_1 = SIMD16<Float>()
-        var c6_0 = SIMD16<Float>(); var c6_1 = SIMD16<Float>()
-        var c7_0 = SIMD16<Float>(); var c7_1 = SIMD16<Float>()
-        var c8_0 = SIMD16<Float>(); var c8_1 = SIMD16<Float>()
-        var c9_0 = SIMD16<Float>(); var c9_1 = SIMD16<Float>()
-        var c10_0 = SIMD16<Float>(); var c10_1 = SIMD16<Float>()
-        var c11_0 = SIMD16<Float>(); var c11_1 = SIMD16<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
-        for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
-            let a0 = pa[0]
-            c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
-            let a1 = pa[1]
-            c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
-            let a2 = pa[2]
-            c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
-            let a3 = pa[3]
-            c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
-            let a4 = pa[4]
-            c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
-            let a5 = pa[5]
-            c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
-            let a6 = pa[6]
-            c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1)
-            let a7 = pa[7]
-            c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
-            let a8 = pa[8]
-            c8_0 = c8_0.addingProduct(a8, b0); c8_1 = c8_1.addingProduct(a8, b1)
-            let a9 = pa[9]
-            c9_0 = c9_0.addingProduct(a9, b0); c9_1 = c9_1.addingProduct(a9, b1)
-            let a10 = pa[10]
-            c10_0 = c10_0.addingProduct(a10, b0); c10_1 = c10_1.addingProduct(a10, b1)
-            let a11 = pa[11]
-            c11_0 = c11_0.addingProduct(a11, b0); c11_1 = c11_1.addingProduct(a11, b1)
-            pa += 12
-            pb += 128
-        }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self); r0.storeBytes(of: alpha * c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self); r1.storeBytes(of: alpha * c1_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self); r2.storeBytes(of: alpha * c2_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self); r3.storeBytes(of: alpha * c3_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self); r4.storeBytes(of: alpha * c4_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self); r5.storeBytes(of: alpha * c5_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self); r6.storeBytes(of: alpha * c6_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self); r7.storeBytes(of: alpha * c7_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: alpha * c8_0, toByteOffset: 0, as: SIMD16<Float>.self); r8.storeBytes(of: alpha * c8_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: alpha * c9_0, toByteOffset: 0, as: SIMD16<Float>.self); r9.storeBytes(of: alpha * c9_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: alpha * c10_0, toByteOffset: 0, as: SIMD16<Float>.self); r10.storeBytes(of: alpha * c10_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: alpha * c11_0, toByteOffset: 0, as: SIMD16<Float>.self); r11.storeBytes(of: alpha * c11_1, toByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r0.storeBytes(of: (alpha * c0_1).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r1.storeBytes(of: (alpha * c1_1).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r2.storeBytes(of: (alpha * c2_1).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r3.storeBytes(of: (alpha * c3_1).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r4.storeBytes(of: (alpha * c4_1).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r5.storeBytes(of: (alpha * c5_1).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r6.storeBytes(of: (alpha * c6_1).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r7.storeBytes(of: (alpha * c7_1).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: (alpha * c8_0).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r8.storeBytes(of: (alpha * c8_1).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: (alpha * c9_0).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r9.storeBytes(of: (alpha * c9_1).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: (alpha * c10_0).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r10.storeBytes(of: (alpha * c10_1).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: (alpha * c11_0).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r11.storeBytes(of: (alpha * c11_1).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-        }
-    }
 }
 
 extension UnsafeMutablePointer where Pointee == Float {

@@ -164,8 +164,14 @@ extension Tensor {
         let (rows, cols) = (shape[0], shape[1])
         return withUnsafeBufferPointer { x in
             Tensor(shape: [cols, rows]) { out in
-                for r in 0..<rows {
-                    for c in 0..<cols { out[c * rows + r] = x[r * cols + c] }
+                // In 32 × 32 blocks, so both the reads and the writes stay within a few cache lines.
+                let block = 32
+                for r0 in stride(from: 0, to: rows, by: block) {
+                    for c0 in stride(from: 0, to: cols, by: block) {
+                        for r in r0..<Swift.min(r0 + block, rows) {
+                            for c in c0..<Swift.min(c0 + block, cols) { out[c * rows + r] = x[r * cols + c] }
+                        }
+                    }
                 }
             }
         }

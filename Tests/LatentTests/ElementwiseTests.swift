@@ -1,0 +1,64 @@
+import Testing
+@testable import Latent
+
+@Suite("Elementwise kernels on 1 and 2 threads", .serialized)
+struct ElementwiseTests {
+    /// Sizes around the SIMD width, and above twice the parallel grain so two threads split the work.
+    static let counts = [1, 15, 16, 17, 1000, 2 * Elementwise.grain + 37]
+
+    /// Runs `body` with `Parallel.threadCount` set to `threads`, then restores it.
+    func withThreads(_ threads: Int, _ body: () -> Void) {
+        let saved = Parallel.threadCount
+        Parallel.threadCount = threads
+        defer { Parallel.threadCount = saved }
+        body()
+    }
+
+    func randomArray(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float.random(in: -4...4, using: &rng) }
+    }
+
+    @Test("map and zip apply the scalar function to every element, tail included", arguments: counts, [1, 2])
+    func mapAndZip(count: Int, threads: Int) {
+        let a = randomArray(count, seed: 1), b = randomArray(count, seed: 2)
+        var mapped = [Float](repeating: .nan, count: count), zipped = mapped
+        withThreads(threads) {
+            Elementwise.map(a, &mapped, count: count, vector: { $0 * $0 - 1 }, scalar: { $0 * $0 - 1 })
+            Elementwise.zip(a, b, &zipped, count: count, vector: { $0 * 2 + $1 }, scalar: { $0 * 2 + $1 })
+        }
+        let wrongMap = (0..<count).first { mapped[$0] != a[$0] * a[$0] - 1 }
+        let wrongZip = (0..<count).first { zipped[$0] != a[$0] * 2 + b[$0] }
+        #expect(wrongMap == nil, "map wrong at element \(wrongMap ?? -1) of \(count)")
+        #expect(wrongZip == nil, "zip wrong at element \(wrongZip ?? -1) of \(count)")
+    }
+
+    @Test("axpy adds alpha·x to y", arguments: counts, [1, 2])
+    func axpy(count: Int, threads: Int) {
+        let x = randomArray(count, seed: 3), y = randomArray(count, seed: 4)
+        var result = y
+        withThreads(threads) { Elementwise.axpy(-0.5, x, &result, count: count) }
+        let wrong = (0..<count).first { abs(result[$0] - (y[$0] - 0.5 * x[$0])) > 1e-6 * (abs(y[$0]) + abs(x[$0])) }
+        #expect(wrong == nil, "axpy wrong at element \(wrong ?? -1) of \(count)")
+    }
+
+    @Test("sum agrees with a Double sum to float precision", arguments: counts + [1 << 20])
+    func sum(count: Int) {
+        let a = randomArray(count, seed: 5).map { $0 + 1 }  // mostly positive: a long sum that can drift
+        let exact = a.reduce(0.0) { $0 + Double($1) }
+        let scale = a.reduce(0.0) { $0 + abs(Double($1)) }
+        let total = Elementwise.sum(a, count: count)
+        #expect(abs(Double(total) - exact) <= 1e-6 * scale, "sum of \(count): \(total) vs \(exact)")
+    }
+
+    @Test("transposed() moves every element, across the 32 × 32 blocks",
+          arguments: [(1, 1), (1, 40), (33, 70), (64, 64), (100, 3)])
+    func transposed(shape: (Int, Int)) {
+        let (rows, cols) = shape
+        let x = Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map(Float.init))
+        let t = x.transposed()
+        #expect(t.shape == [cols, rows])
+        let wrong = (0..<(rows * cols)).first { t[$0 % cols, $0 / cols] != x[$0 / cols, $0 % cols] }
+        #expect(wrong == nil, "element \(wrong ?? -1) of a \(rows)×\(cols) tensor misplaced")
+    }
+}

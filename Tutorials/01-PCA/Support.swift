@@ -1,0 +1,128 @@
+// The chapter's plumbing: loading the dataset as rows, picking images, the random-subspace baseline,
+// the summary. main.swift holds the story; nothing here is PCA itself.
+
+import Foundation
+import Latent
+import LatentData
+import LatentModels
+
+/// Wall-clock laps for the console and the summary.
+struct Stopwatch {
+    private var last = Date()
+
+    /// Seconds since the previous lap (or since creation), and starts a new lap.
+    mutating func lap() -> Double {
+        let now = Date()
+        defer { last = now }
+        return now.timeIntervalSince(last)
+    }
+}
+
+/// Seconds as "1.23 s".
+func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+
+extension PCAChapter {
+    /// The training and test images as rows [N, D] in [0, 1], and the shape [C, H, W] of one image.
+    func loadData() throws -> (train: Tensor, test: Tensor, imageShape: [Int]) {
+        let train: any ImageDataset
+        let test: any ImageDataset
+        switch dataset {
+        case .mnist:
+            let data = try MNIST.load(from: self.data)
+            (train, test) = (data.train, data.test)
+        case .fashionMNIST:
+            let data = try FashionMNIST.load(from: self.data)
+            (train, test) = (data.train, data.test)
+        case .celeba:
+            (train, test) = try loadCelebA()
+        }
+        let imageShape = [train.channels, train.height, train.width]
+        let d = train.imageSize
+        let trainRows = train.tensor(first: trainLimit ?? train.count).reshaped([-1, d])
+        let testRows = test.tensor(first: testLimit ?? test.count).reshaped([-1, d])
+        return (trainRows, testRows, imageShape)
+    }
+
+    /// CelebA's training and test splits (list_eval_partition.txt), 64×64 crops, decoded once into a cache.
+    func loadCelebA() throws -> (train: CelebAImages, test: CelebAImages) {
+        let celeba = try CelebA.load(from: data, size: 64)
+        return (celeba.train, celeba.test)
+    }
+
+    /// `count` distinct test indices, chosen by the seed (seed 0: the first `count`).
+    func pickTestImages(count: Int, from total: Int) -> [Int] {
+        let count = Swift.min(count, total)
+        if seed == 0 { return Array(0..<count) }
+        var generator = SeededGenerator(seed: seed)
+        return Array(generator.permutation(total).prefix(count)).sorted()
+    }
+}
+
+/// Rows `indices` of a [N, D] tensor: [indices.count, D].
+func rows(_ indices: [Int], of x: Tensor) -> Tensor {
+    concatBatch(indices.map { x.slice($0..<($0 + 1)) })
+}
+
+/// mean over all elements of (a − b)², accumulated in Double.
+func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
+    precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")
+    var total = 0.0
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            for i in 0..<a.count {
+                let r = Double(a[i]) - Double(b[i])
+                total += r * r
+            }
+        }
+    }
+    return total / Double(Swift.max(a.count, 1))
+}
+
+/// The test MSE of the linear autoencoder x̂ = μ + (x − μ)·Uᵀ·U for a random orthonormal U [k, D]:
+/// the baseline PCA's top-k subspace must beat.
+func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inout SeededGenerator) -> Double {
+    let d = test.shape[1]
+    var u = [Double]()
+    u.reserveCapacity(k * d)
+    for _ in 0..<(k * d) { u.append(Double(generator.nextNormal())) }
+    orthonormalizeRows(&u, rows: k, columns: d, using: &generator)
+    let basis = Tensor(shape: [k, d], scalars: u.map { Float($0) })
+    let centered = test - Tensor(shape: test.shape, scalars: (0..<test.count).map { mean.scalars[$0 % d] })
+    let xHat = matmul(matmul(centered, basis, transposeB: true), basis)
+    return meanSquaredError(centered, xHat)
+}
+
+extension PCAChapter {
+    /// The options of this run, for summary.json.
+    func configJSON() -> JSONValue {
+        [
+            "dataset": .string(dataset.rawValue), "data": data.map { .string($0) } ?? .null,
+            "latent": .number(Double(latent)), "power_iterations": .number(Double(powerIterations)),
+            "out": .string(out ?? "runs"), "seed": .number(Double(seed)), "threads": .number(Double(Parallel.threadCount)),
+            "train_limit": trainLimit.map { .number(Double($0)) } ?? .null,
+            "test_limit": testLimit.map { .number(Double($0)) } ?? .null,
+        ]
+    }
+
+    /// The results of this run, for summary.json: sizes, timings, `test_mse` per k, the random-subspace
+    /// baseline, the top 128 eigenvalues and the cumulative explained-variance ratio.
+    func metricsJSON(
+        train: Int, test: Int, features: Int, solver: String, fitSeconds: Double, totalSeconds: Double,
+        pca: PCA, cumulative: [Double], testMSE: [Int: Double], randomMSE: [Int: Double]
+    ) -> JSONValue {
+        func perK(_ values: [Int: Double]) -> JSONValue {
+            .object(values.keys.sorted().map { (String($0), .number(values[$0]!)) })
+        }
+        let kept = Swift.min(pca.componentCount, 128)
+        return [
+            "train_images": .number(Double(train)), "test_images": .number(Double(test)),
+            "features": .number(Double(features)), "solver": .string(solver),
+            "fit_seconds": .number(fitSeconds), "total_seconds": .number(totalSeconds),
+            "total_variance": .number(pca.totalVariance),
+            "test_mse": perK(testMSE),
+            "random_subspace_test_mse": perK(randomMSE),
+            "eigenvalues": .array(pca.explainedVariance.prefix(kept).map { .number($0) }),
+            "cumulative_explained_variance_ratio": .array(cumulative.prefix(kept).map { .number($0) }),
+        ]
+    }
+}
