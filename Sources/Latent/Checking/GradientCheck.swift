@@ -8,8 +8,8 @@
 //     D(ε) = (L(θ_c + ε) − L(θ_c − ε)) / 2ε,   numerical(c) = (4·D(ε/2) − D(ε)) / 3
 //
 // (Richardson extrapolation: D's ε² error term cancels, leaving O(ε⁴)), and compared with the
-// analytic value. Float32 makes this delicate: the loss is accumulated in
-// Double, ε is large (1e-2 by default), and the comparison is relative with a floor:
+// analytic value. Float32 makes this delicate: the loss is accumulated in Double, ε is large
+// (1e-2 by default), and the comparison is relative with a floor:
 //
 //     |analytic − numerical| ≤ tolerance · (|numerical| + 0.1 · rms(analytic over the tensor)) + absoluteTolerance
 //
