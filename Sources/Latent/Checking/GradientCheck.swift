@@ -69,6 +69,12 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
 /// each (all of them when the tensor is small; the coordinate with the largest analytic gradient is
 /// always included). The layer is left as it was found: parameter values, gradients and buffers
 /// (BatchNorm's running statistics) are restored. The layer's current mode (`isTraining`) is used.
+///
+///     var rng = SeededGenerator(seed: 0)
+///     let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, using: &rng)
+///     let result = gradientCheck(conv, input: Tensor.randomNormal([2, 2, 7, 7], using: &rng))
+///     print(result)  // one line per tensor: worst coordinate, analytic vs numerical
+///     // result.passed is false when some coordinate differs by more than the tolerance
 /// - Parameters:
 ///   - layer: the layer to check.
 ///   - input: a typical input, away from kinks (ReLU at 0) by more than `epsilon`.
