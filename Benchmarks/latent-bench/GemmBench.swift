@@ -50,8 +50,10 @@ struct GemmBench: ParsableCommand {
                     continue
                 }
                 var ours = 0.0, theirs = 0.0
+                var label = ""
                 for _ in 0..<max(1, rounds) {
                     let line = measure(shape, threads: t)
+                    label = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     ours = max(ours, line.value)
                     let peerLines = try peer.run(["--sizes", shape.text, "--threads", "\(t)",
                                                   "--repetitions", "\(repetitions)"]
@@ -67,7 +69,6 @@ struct GemmBench: ParsableCommand {
                     }
                     theirs = max(theirs, match.value)
                 }
-                let label = "\(shape.label) threads=\(t)"
                 print(Self.row(label, String(format: "%.1f", ours), String(format: "%.1f", theirs),
                                String(format: "%.2f", ours / theirs)))
             }
@@ -129,6 +130,5 @@ struct GemmBench: ParsableCommand {
         var parameters: [(key: String, value: String)] {
             isSquare ? [("n", "\(n)")] : [("m", "\(m)"), ("n", "\(n)"), ("k", "\(k)")]
         }
-        var label: String { parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
     }
 }

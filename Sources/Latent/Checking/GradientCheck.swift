@@ -8,8 +8,8 @@
 //     D(ε) = (L(θ_c + ε) − L(θ_c − ε)) / 2ε,   numerical(c) = (4·D(ε/2) − D(ε)) / 3
 //
 // (Richardson extrapolation: D's ε² error term cancels, leaving O(ε⁴)), and compared with the
-// analytic value. Float32 makes this delicate: the loss is accumulated in
-// Double, ε is large (1e-2 by default), and the comparison is relative with a floor:
+// analytic value. Float32 makes this delicate: the loss is accumulated in Double, ε is large
+// (1e-2 by default), and the comparison is relative with a floor:
 //
 //     |analytic − numerical| ≤ tolerance · (|numerical| + 0.1 · rms(analytic over the tensor)) + absoluteTolerance
 //
@@ -69,6 +69,12 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
 /// each (all of them when the tensor is small; the coordinate with the largest analytic gradient is
 /// always included). The layer is left as it was found: parameter values, gradients and buffers
 /// (BatchNorm's running statistics) are restored. The layer's current mode (`isTraining`) is used.
+///
+///     var rng = SeededGenerator(seed: 0)
+///     let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, using: &rng)
+///     let result = gradientCheck(conv, input: Tensor.randomNormal([2, 2, 7, 7], using: &rng))
+///     print(result)  // one line per tensor: worst coordinate, analytic vs numerical
+///     // result.passed is false when some coordinate differs by more than the tolerance
 /// - Parameters:
 ///   - layer: the layer to check.
 ///   - input: a typical input, away from kinks (ReLU at 0) by more than `epsilon`.

@@ -27,9 +27,9 @@ enum GemmKernel {
     /// Columns of the register tile (SIMD16 vectors × 16).
     static let nr = 32
     /// Rows of C per packed A block (a multiple of `mr`).
-    static let mc = 240
-    /// Depth of one packed block, shared by the A block and the B panel.
-    static let kc = 256
+    static let mc = 120
+    /// Largest depth of one packed block, shared by the A block and the B panel (blocks are evened out).
+    static let kc = 1024
     /// Columns of C per packed B panel (a multiple of `nr`).
     static let nc = 3072
     /// Multiply-adds below which a product stays on the calling thread.
@@ -88,7 +88,9 @@ enum GemmKernel {
             return
         }
         let rowTiles = (m &+ mr &- 1) / mr
-        let kcMax = min(kc, k)
+        // Equal depth blocks of at most kc (k = 1100 is two blocks of 550, not 1024 + 76).
+        let kBlocks = (k &+ kc &- 1) / kc
+        let kcMax = (k &+ kBlocks &- 1) / kBlocks
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
         let bPanel = UnsafeMutablePointer<Float>.allocateAligned(kcMax &* ncMax)
@@ -105,7 +107,7 @@ enum GemmKernel {
             let slivers = (ncur &+ nr &- 1) / nr
             var pc = 0
             while pc < k {
-                let kcur = min(kc, k &- pc)
+                let kcur = min(kcMax, k &- pc)
                 let betaNow: Float = pc == 0 ? beta : 1
                 let sliverGrain = threads == 1 ? slivers : max(1, 8192 / kcur)
                 parallelFor(slivers, grain: sliverGrain) { range in
