@@ -156,7 +156,7 @@ final class ModelTrainer {
     let batches: [Tensor]
     let beta: Float
     var generator = SeededGenerator(seed: 7)
-    let update: AdamArithmetic
+    let update: Adam
     var stepIndex = 0
     /// Per layer (encoder then decoder): its name and accumulated forward and backward seconds.
     var layerTimes: [(name: String, forward: Double, backward: Double)] = []
@@ -168,7 +168,7 @@ final class ModelTrainer {
         model = ConvAutoencoder(latentDimension: latentDimension, variational: variational, using: &rng)
         batches = (0..<4).map { _ in Tensor.randomUniform([batch, 1, 28, 28], using: &rng) }
         self.beta = beta
-        update = AdamArithmetic(parameters: model.parameters, lr: 1e-3)
+        update = Adam(parameters: model.parameters, lr: 1e-3)
         resetProfile()
     }
 
@@ -268,42 +268,5 @@ final class ModelTrainer {
             lines.append("  \(percent(seconds))                     \(key)")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Adam's arithmetic (torch.optim.Adam, no weight decay) for the benchmark until the shared optimizer
-/// lands on this branch; then this becomes `Adam(parameters: model.parameters, lr: 1e-3)`.
-final class AdamArithmetic {
-    let parameters: [Parameter]
-    let lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8
-    var m: [[Float]], v: [[Float]]
-    var t = 0
-
-    init(parameters: [Parameter], lr: Float) {
-        self.parameters = parameters
-        self.lr = lr
-        m = parameters.map { [Float](repeating: 0, count: $0.value.count) }
-        v = m
-    }
-
-    func step() {
-        t += 1
-        let stepSize = lr / (1 - Float(pow(Double(beta1), Double(t))))
-        let sqrtCorrection = Float((1 - pow(Double(beta2), Double(t))).squareRoot())
-        for (k, parameter) in parameters.enumerated() {
-            parameter.grad.withUnsafeBufferPointer { g in
-                parameter.value.withUnsafeMutableBufferPointer { p in
-                    m[k].withUnsafeMutableBufferPointer { m in
-                        v[k].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<g.count {
-                                m[i] += (1 - beta1) * (g[i] - m[i])
-                                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtCorrection + eps)
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }

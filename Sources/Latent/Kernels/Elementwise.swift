@@ -90,7 +90,10 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
-        let k = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Round x·log₂e to the nearest integer by adding 1.5·2²³: the sum's low mantissa bits then hold k
+        // itself (generic `rounded` and Float→Int conversions do not vectorize; this does).
+        let shifted = SIMD16<Float>(repeating: 12_582_912).addingProduct(clamped, SIMD16(repeating: 1.442_695_04))
+        let k = shifted - 12_582_912
         // r = x - k·ln2 in two steps (Cody–Waite) so the reduction stays exact.
         var r = clamped.addingProduct(k, SIMD16(repeating: -0.693_145_751_953_125))
         r = r.addingProduct(k, SIMD16(repeating: -1.428_606_765_330_187_045e-6))
@@ -102,7 +105,8 @@ public enum VectorMath {
         p = SIMD16(repeating: 5.000_000_1e-1).addingProduct(p, r)
         let r2 = r * r
         let er = (r + 1).addingProduct(p, r2)
-        let bits = (SIMD16<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
+        let kBits = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let bits = (kBits &+ 127) &<< 23
         var result = er * unsafeBitCast(bits, to: SIMD16<Float>.self)
         result.replace(with: 0, where: x .< -87.3)
         result.replace(with: .infinity, where: x .> 88.72)
