@@ -30,6 +30,9 @@ struct GemmBench: ParsableCommand {
     @Flag(help: "Read B transposed (stored N×K), as a Linear layer's forward pass does.")
     var transposeB = false
 
+    @Flag(help: "Time the calling thread's CPU time, not wall-clock: fair on a loaded machine, for --threads 1 only.")
+    var cpuTime = false
+
     @Flag(help: "Also run Benchmarks/pytorch/bench_gemm.py (torch.matmul) alternately and print the ratio.")
     var compare = false
 
@@ -40,6 +43,9 @@ struct GemmBench: ParsableCommand {
                 throw ValidationError("--threads wants positive integers separated by commas, got \"\(threads)\"")
             }
             return t
+        }
+        if cpuTime && threadList.contains(where: { $0 != 1 }) {
+            throw ValidationError("--cpu-time counts one thread's work only; use it with --threads 1")
         }
         let peer = compare ? try PeerScript("bench_gemm.py") : nil
         if compare { print(Self.row("case", "Latent", "PyTorch", "ratio")) }
@@ -58,7 +64,8 @@ struct GemmBench: ParsableCommand {
                     let peerLines = try peer.run(["--sizes", shape.text, "--threads", "\(t)",
                                                   "--repetitions", "\(repetitions)"]
                                                  + (transposeA ? ["--transpose-a"] : [])
-                                                 + (transposeB ? ["--transpose-b"] : []))
+                                                 + (transposeB ? ["--transpose-b"] : [])
+                                                 + (cpuTime ? ["--cpu-time"] : []))
                     let expected = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     let match = peerLines.first {
                         $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==)
@@ -96,7 +103,7 @@ struct GemmBench: ParsableCommand {
         let seconds = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    Timing.secondsPerCall(repetitions: repetitions) {
+                    Timing.secondsPerCall(repetitions: repetitions, cpuTime: cpuTime) {
                         gemm(transposeA: transposeA, transposeB: transposeB, m: shape.m, n: shape.n, k: shape.k,
                              a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
                              c: pc.baseAddress!, ldc: shape.n)

@@ -5,7 +5,9 @@ import Latent
 //
 // - `Timing.secondsPerCall` times a closure the same way the PyTorch peers do: warm-up calls, then
 //   several repetitions of a batch of calls sized to last about `target` seconds; the best
-//   repetition's time per call is the result (the least disturbed by other processes).
+//   repetition's time per call is the result (the least disturbed by other processes). With
+//   `cpuTime`, it counts the calling thread's CPU time instead of wall-clock time: on a loaded
+//   machine that still measures single-threaded code fairly (peers take `--cpu-time` likewise).
 // - `BenchLine` is one measurement line, `<case> <key>=<value>... <number> <unit>`; `description`
 //   prints it and `BenchLine(parsing:)` reads it back.
 // - `PeerScript` runs a script in `Benchmarks/pytorch` with `python3` and returns the lines it printed.
@@ -18,17 +20,28 @@ enum Timing {
     /// Seconds per call of `body`: `warmup` calls, then `repetitions` batches of calls each lasting
     /// about `target` seconds; the fastest batch wins.
     static func secondsPerCall(
-        warmup: Int = 2, repetitions: Int = 5, target: Double = 0.2, _ body: () -> Void
+        warmup: Int = 2, repetitions: Int = 5, target: Double = 0.2, cpuTime: Bool = false,
+        _ body: () -> Void
     ) -> Double {
+        let measure = cpuTime ? threadCPUSeconds : seconds
         for _ in 0..<warmup { body() }
-        let single = max(seconds(body), 1e-7)
+        let single = max(measure(body), 1e-7)
         let calls = max(1, Int(target / single))
         var best = Double.infinity
         for _ in 0..<repetitions {
-            let elapsed = seconds { for _ in 0..<calls { body() } }
+            let elapsed = measure { for _ in 0..<calls { body() } }
             best = min(best, elapsed / Double(calls))
         }
         return best
+    }
+
+    /// CPU seconds the calling thread spends in one call of `body` (work on other threads not counted).
+    static func threadCPUSeconds(_ body: () -> Void) -> Double {
+        var start = timespec(), end = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
+        body()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
+        return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) * 1e-9
     }
 
     /// Wall-clock seconds of one call of `body`.

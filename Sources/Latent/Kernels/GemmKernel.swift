@@ -227,12 +227,18 @@ enum GemmKernel {
             let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
             kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: tile, ldc: nr,
                    alpha: alpha, beta: 0)
-            for r in 0..<height {
-                let source = tile + r &* nr, target = c + r &* ldc
+            // Walk C along its contiguous direction: rows of the tile for C, columns for Cᵀ.
+            let (outer, inner) = cs == 1 ? (height, width) : (width, height)
+            let (tileOuter, tileInner) = cs == 1 ? (nr, 1) : (1, nr)
+            let (cOuter, cInner) = cs == 1 ? (ldc, 1) : (cs, ldc)
+            for o in 0..<outer {
+                let source = tile + o &* tileOuter, target = c + o &* cOuter
                 if beta == 0 {
-                    for j in 0..<width { target[j &* cs] = source[j] }
+                    for q in 0..<inner { target[q &* cInner] = source[q &* tileInner] }
                 } else {
-                    for j in 0..<width { target[j &* cs] = source[j] + beta * target[j &* cs] }
+                    for q in 0..<inner {
+                        target[q &* cInner] = source[q &* tileInner] + beta * target[q &* cInner]
+                    }
                 }
             }
         }
