@@ -71,8 +71,13 @@ public struct IDXFile: Sendable, Equatable {
             let o = 4 + 4 * d
             dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
         }
-        let expected = dims.reduce(1, *)
         let found = data.count - headerSize
+        // The product of the declared dimensions, saturated: four dimensions near 2³² overflow an Int.
+        var expected = 1
+        for d in dims {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            expected = overflow ? Int.max : product
+        }
         guard expected == found else {
             throw IDXError.sizeMismatch(file: file, dimensions: dims, expected: expected, found: found)
         }
