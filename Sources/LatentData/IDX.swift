@@ -22,7 +22,7 @@ public enum IDXError: Error, CustomStringConvertible, Equatable {
             return "\(file): IDX header truncated: expected \(expected) bytes, found \(found)"
         case let .sizeMismatch(file, dimensions, expected, found):
             let shape = dimensions.map(String.init).joined(separator: "×")
-            return "\(file): IDX dimensions \(shape) need \(expected) data bytes, found \(found)"
+            return "\(file): IDX dimensions \(shape) need \(expected) data bytes from byte \(4 + 4 * dimensions.count), found \(found)"
                 + (found < expected ? " (file truncated?)" : " (extra bytes at the end)")
         case let .unexpectedShape(file, expected, found):
             return "\(file): expected \(expected), found dimensions \(found)"
