@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 corpus="$root/Fuzz/corpus"
 fixtures="$root/Fixtures"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
-mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition}
+mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,celeba-cache}
 
 cp "$fixtures"/idx/{tiny-images-idx3-ubyte.gz,tiny-labels-idx1-ubyte.gz,tiny-labels-idx1-ubyte} "$corpus/idx/"
 cp "$fixtures"/zip/{small,zip64}.zip "$corpus/zip/"
@@ -27,6 +27,19 @@ printf '1\nEyeglasses\n000002.jpg 1\n' > "$corpus/celeba-attr/list_attr_lf.txt"
 # list_eval_partition.txt: "<image> <0|1|2>" per line.
 printf '000001.jpg 0\r\n000002.jpg 1\r\n000003.jpg 2\r\n' > "$corpus/celeba-partition/list_eval_partition_3.txt"
 printf '000004.jpg 0\n' > "$corpus/celeba-partition/list_eval_partition_lf.txt"
+
+# A CelebA cache (layout in Sources/LatentData/CelebACache.swift): two 2×2 images.
+python3 - "$corpus/celeba-cache/two_2x2.bin" <<'PY'
+import struct, sys
+names = [b"000001.jpg", b"000002.jpg"]
+source = b"img_align_celeba"
+out = b"LTCELEBA" + struct.pack("<III", 1, 2, len(names)) + struct.pack("<Q", 0x1234_5678_9ABC_DEF0)
+out += struct.pack("<I", len(source)) + source
+for name in names:
+    out += bytes([len(name)]) + name
+out += bytes(range(len(names) * 3 * 2 * 2))
+open(sys.argv[1], "wb").write(out)
+PY
 
 if [[ -x "$build/fuzz-checkpoint" ]]; then
     mkdir -p "$corpus/checkpoint"

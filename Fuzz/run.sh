@@ -13,7 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
-harnesses=(idx zip jpeg png safetensors celeba-attr celeba-partition)
+harnesses=(idx zip jpeg png safetensors celeba-attr celeba-partition celeba-cache)
 # The checkpoint reader joins once it is in the tree (branch `ae`).
 [[ -e "$root/Sources/LatentData/Checkpoint.swift" ]] && harnesses+=(checkpoint)
 

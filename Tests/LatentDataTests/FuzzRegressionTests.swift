@@ -39,6 +39,8 @@ enum FuzzCases {
             _ = try CelebALists.parseAttributes(bytes, file: "list_attr_celeba.txt", wanted: ["000001.jpg"])
         case "celeba-partition":
             _ = try CelebALists.parsePartition(bytes, file: "list_eval_partition.txt")
+        case "celeba-cache":
+            _ = try CelebACache(decoding: bytes, path: "celeba-cache.bin")
         default:
             Issue.record("Fixtures/fuzz/\(harness): no reader is known for this harness")
         }
