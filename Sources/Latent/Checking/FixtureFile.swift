@@ -93,10 +93,10 @@ public struct FixtureFile: Sendable {
                 return Int(d)
             }
             guard case .number(let b) = offsetValues[0], case .number(let e) = offsetValues[1],
-                  b == b.rounded(), e == e.rounded(), b >= 0, e >= 0, b <= Double(dataCount), e <= Double(dataCount)
+                  b == b.rounded(), e == e.rounded(), b >= 0, e >= 0, b <= 0x1p52, e <= 0x1p52
             else {
                 throw .badHeader(file: source, offset: 8,
-                                 message: "tensor \(name) has data_offsets that are not integers in 0...\(dataCount)")
+                                 message: "tensor \(name) has data_offsets that are not integers in 0...2⁵²")
             }
             let (begin, end) = (Int(b), Int(e))
             let width: Int
