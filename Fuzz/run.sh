@@ -10,6 +10,8 @@
 # Environment: FUZZ_BUILD (build folder, default .build-fuzz/fuzz), LATENT_TARGET_CPU / LATENT_PORTABLE
 # (as for Package.swift).
 set -euo pipefail
+# The whole script is one block, so bash reads it all before running: editing run.sh during a run is safe.
+{
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
@@ -121,3 +123,5 @@ if [[ ${#failed[@]} -gt 0 ]]; then
     echo "crashed: ${failed[*]} (inputs saved under Fuzz/crashes/)" >&2
     exit 1
 fi
+exit 0
+}
