@@ -22,7 +22,7 @@ public enum IDXError: Error, CustomStringConvertible, Equatable {
             return "\(file): IDX header truncated: expected \(expected) bytes, found \(found)"
         case let .sizeMismatch(file, dimensions, expected, found):
             let shape = dimensions.map(String.init).joined(separator: "×")
-            return "\(file): IDX dimensions \(shape) need \(expected) data bytes, found \(found)"
+            return "\(file): IDX dimensions \(shape) need \(expected) data bytes from byte \(4 + 4 * dimensions.count), found \(found)"
                 + (found < expected ? " (file truncated?)" : " (extra bytes at the end)")
         case let .unexpectedShape(file, expected, found):
             return "\(file): expected \(expected), found dimensions \(found)"
@@ -71,8 +71,13 @@ public struct IDXFile: Sendable, Equatable {
             let o = 4 + 4 * d
             dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
         }
-        let expected = dims.reduce(1, *)
         let found = data.count - headerSize
+        // The product of the declared dimensions, saturated: four dimensions near 2³² overflow an Int.
+        var expected = 1
+        for d in dims {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            expected = overflow ? Int.max : product
+        }
         guard expected == found else {
             throw IDXError.sizeMismatch(file: file, dimensions: dims, expected: expected, found: found)
         }

@@ -112,11 +112,15 @@ public enum PNG {
         return file
     }
 
+    /// The largest image `decode` accepts, in pixels.
+    public static let maxPixels = 1 << 26
+
     /// Decodes a PNG file: 8-bit grayscale, gray + alpha, RGB or RGBA, not interlaced. Checks every CRC.
     public static func decode(_ data: [UInt8], file: String) throws -> PNGImage {
         guard data.count >= 8, Array(data[0..<8]) == signature else { throw PNGError.notPNG(file: file) }
         var offset = 8
         var header: [UInt8]?
+        var headerOffset = 8
         var compressed = [UInt8]()
         var sawEnd = false
         while offset < data.count && !sawEnd {
@@ -132,7 +136,7 @@ public enum PNG {
                 throw PNGError.badCRC(file: file, chunk: type, offset: offset, expected: expected, found: found)
             }
             switch type {
-            case "IHDR": header = Array(body)
+            case "IHDR": header = Array(body); headerOffset = offset
             case "IDAT": compressed += body
             case "IEND": sawEnd = true
             case "PLTE": throw PNGError.unsupported(file: file, reason: "palette images")
@@ -144,13 +148,16 @@ public enum PNG {
         guard sawEnd else { throw PNGError.truncated(file: file, offset: data.count) }
         let width = Int(readUInt32(header, 0)), height = Int(readUInt32(header, 4))
         let depth = header[8], colorType = header[9], interlace = header[12]
-        guard depth == 8 else { throw PNGError.unsupported(file: file, reason: "bit depth \(depth), expected 8") }
-        guard interlace == 0 else { throw PNGError.unsupported(file: file, reason: "interlaced images") }
+        let at = "in the IHDR chunk at byte \(headerOffset)"
+        guard depth == 8 else { throw PNGError.unsupported(file: file, reason: "bit depth \(depth) \(at), expected 8") }
+        guard interlace == 0 else { throw PNGError.unsupported(file: file, reason: "interlaced image \(at)") }
         guard let channels = [0: 1, 4: 2, 2: 3, 6: 4][colorType] else {
-            throw PNGError.unsupported(file: file, reason: "colour type \(colorType)")
+            throw PNGError.unsupported(file: file, reason: "colour type \(colorType) \(at)")
         }
-        guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
-            throw PNGError.unsupported(file: file, reason: "size \(width)×\(height)")
+        // The declared size bounds the inflated data, so it is capped before inflating: each side at most
+        // 65536 and 2²⁶ pixels in all (256 MB of RGBA), far above any image this project writes.
+        guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16, width * height <= maxPixels else {
+            throw PNGError.unsupported(file: file, reason: "size \(width)×\(height) \(at) (at most 65536 a side, \(maxPixels) pixels)")
         }
         let stride = width * channels
         let expectedSize = height * (stride + 1)

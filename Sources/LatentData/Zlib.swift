@@ -168,8 +168,11 @@ public enum Zlib {
 
         let cap = min(limit, expectedSize ?? limit)
         var output = [UInt8]()
-        // With a declared size, allocate once (plus one byte so an overlong stream is detected).
-        var chunkSize = expectedSize.map { min(max(0, $0), limit) + 1 } ?? (1 << 18)
+        // With a declared size, allocate once (plus one byte so an overlong stream is detected) — but never
+        // more than deflate can expand this input to (~1032:1), nor more than zlib's 32-bit counters hold:
+        // a lying size then costs nothing, and the stream's real size is reported.
+        let plausible = min(input.count, Int(UInt32.max) / 2048) * 1032 + 1024
+        var chunkSize = expectedSize.map { min(max(0, $0), limit, plausible) + 1 } ?? (1 << 18)
         if expectedSize == nil { output.reserveCapacity(min(cap, max(1 << 16, input.count * 4))) }
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         guard let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {

@@ -84,14 +84,19 @@ public struct FixtureFile: Sendable {
                 throw .badHeader(file: source, offset: 8,
                                  message: "tensor \(name) needs dtype (string), shape (array) and data_offsets ([begin, end])")
             }
+            // Sizes are checked as Doubles before conversion: Int(1e300) would trap.
             let shape = try shapeValues.map { value throws(FixtureFileError) -> Int in
-                guard case .number(let d) = value, d >= 0, d == d.rounded() else {
-                    throw .badHeader(file: source, offset: 8, message: "tensor \(name) has a non-integer shape entry")
+                guard case .number(let d) = value, d >= 0, d == d.rounded(), d <= Double(Int32.max) else {
+                    throw .badHeader(file: source, offset: 8,
+                                     message: "tensor \(name) has a shape entry that is not an integer in 0...\(Int32.max)")
                 }
                 return Int(d)
             }
-            guard case .number(let b) = offsetValues[0], case .number(let e) = offsetValues[1] else {
-                throw .badHeader(file: source, offset: 8, message: "tensor \(name) has non-numeric data_offsets")
+            guard case .number(let b) = offsetValues[0], case .number(let e) = offsetValues[1],
+                  b == b.rounded(), e == e.rounded(), b >= 0, e >= 0, b <= 0x1p52, e <= 0x1p52
+            else {
+                throw .badHeader(file: source, offset: 8,
+                                 message: "tensor \(name) has data_offsets that are not integers in 0...2⁵²")
             }
             let (begin, end) = (Int(b), Int(e))
             let width: Int
@@ -100,15 +105,21 @@ public struct FixtureFile: Sendable {
             case "F64", "I64": width = 8
             default: throw .unsupportedType(file: source, tensor: name, dtype: dtype)
             }
-            let count = Tensor.count(of: shape)
+            // The element count, saturated (each dimension is below 2³¹, their product may overflow).
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                count = overflow ? Int.max : product
+            }
             guard begin >= 0, end >= begin, end <= dataCount else {
                 throw .truncated(file: source, offset: dataStart + begin,
                                  expected: "tensor \(name) at data bytes \(begin)..<\(end)",
                                  found: "\(dataCount) data bytes")
             }
-            guard end - begin == count * width else {
+            guard count <= dataCount, end - begin == count * width else {
+                let needed = count <= dataCount ? "\(count * width)" : "more than \(dataCount)"
                 throw .badHeader(file: source, offset: 8,
-                                 message: "tensor \(name): shape \(shape) of \(dtype) needs \(count * width) bytes, data_offsets give \(end - begin)")
+                                 message: "tensor \(name): shape \(shape) of \(dtype) needs \(needed) bytes, data_offsets give \(end - begin)")
             }
             var scalars = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
@@ -275,8 +286,11 @@ struct JSONParser {
     let end: Int
     let file: String
 
+    /// Deeper nesting is refused (recursion would otherwise exhaust the stack on `[[[[…`).
+    static let depthLimit = 64
+
     mutating func parseDocument() throws(FixtureFileError) -> JSONValue {
-        let value = try parseValue()
+        let value = try parseValue(depth: 0)
         skipSpace()
         guard position == end else { throw error("unexpected bytes after the JSON header") }
         return value
@@ -299,7 +313,8 @@ struct JSONParser {
         position += 1
     }
 
-    private mutating func parseValue() throws(FixtureFileError) -> JSONValue {
+    private mutating func parseValue(depth: Int) throws(FixtureFileError) -> JSONValue {
+        guard depth < Self.depthLimit else { throw error("nesting deeper than \(Self.depthLimit) levels") }
         skipSpace()
         guard position < end else { throw error("expected a value, found the end of the header") }
         switch bytes[position] {
@@ -312,7 +327,7 @@ struct JSONParser {
                 skipSpace()
                 let key = try parseString()
                 try expect(UInt8(ascii: ":"))
-                entries.append((key, try parseValue()))
+                entries.append((key, try parseValue(depth: depth + 1)))
                 skipSpace()
                 guard position < end else { throw error("unterminated object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -325,7 +340,7 @@ struct JSONParser {
             skipSpace()
             if position < end, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
             while true {
-                items.append(try parseValue())
+                items.append(try parseValue(depth: depth + 1))
                 skipSpace()
                 guard position < end else { throw error("unterminated array") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
