@@ -10,26 +10,6 @@ import LatentModels
 //
 // Shared by chapters 3 and 4 (Tutorials/04-BetaVAE/Checkpoint.swift is a link to this file).
 
-/// Per-epoch numbers, per image: what the curves and summary.json show.
-struct History {
-    var trainRec: [Double] = [], trainKL: [Double] = [], testRec: [Double] = [], testKL: [Double] = []
-    var testPixelMSE: [Double] = [], seconds: [Double] = []
-    var epochs: Int { trainRec.count }
-}
-
-/// A JSON text of a dictionary of numbers, strings and arrays (keys sorted).
-func jsonText(_ object: [String: Any]) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-    return String(decoding: data, as: UTF8.self) + "\n"
-}
-
-extension ImageSet {
-    /// CelebA's split as a plain image set (same bytes, no labels).
-    init(_ faces: CelebAImages) {
-        self.init(count: faces.count, channels: faces.channels, height: faces.height, width: faces.width, pixels: faces.pixels, labels: nil)
-    }
-}
-
 /// What a checkpoint restores besides the weights.
 struct TrainingState {
     var history: History

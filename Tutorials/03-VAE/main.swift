@@ -80,12 +80,12 @@ struct VAEChapter: ParsableCommand {
         var train: ImageSet, test: ImageSet
         var faces: CelebA? = nil
         if isFaces {
-            let celeba = try CelebA.load(from: data)
+            let celeba = try CelebA.load(from: dataFolder(data, "celeba"))
             faces = celeba
             train = ImageSet(celeba.train)
             test = ImageSet(celeba.test)
         } else {
-            let mnist = try (datasetName == "fashion-mnist" ? FashionMNIST.load(from: data) : MNIST.load(from: data))
+            let mnist = try (datasetName == "fashion-mnist" ? FashionMNIST.load(from: dataFolder(data, "fashion-mnist")) : MNIST.load(from: dataFolder(data, "mnist")))
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -129,6 +129,7 @@ struct VAEChapter: ParsableCommand {
         let started = Date()
         for epoch in firstEpoch...max(epochs, firstEpoch) where epoch <= epochs {
             vae.isTraining = true
+            let epochStarted = Date()
             let bar = ProgressBar(total: loader.batchCount, label: "epoch \(epoch)/\(epochs)")
             var (recSum, klSum, seen) = (0.0, 0.0, 0)
             for (step, b) in loader.epoch().enumerated() {
@@ -175,7 +176,7 @@ struct VAEChapter: ParsableCommand {
             history.trainKL.append(klSum / Double(seen))
             history.testRec.append(testTerms.reconstruction)
             history.testKL.append(testTerms.kl)
-            history.seconds.append(Date().timeIntervalSince(started))
+            history.seconds.append((history.seconds.last ?? 0) + Date().timeIntervalSince(epochStarted))  // cumulative, across resumes
             var line = String(format: "epoch %d: train rec %.2f KL %.2f | test rec %.2f KL %.2f ELBO %.2f",
                               epoch, recSum / Double(seen), klSum / Double(seen), testTerms.reconstruction, testTerms.kl, testTerms.elbo)
             if isFaces {

@@ -73,10 +73,10 @@ struct BetaVAEChapter: ParsableCommand {
         let range: PixelRange = isFaces ? .minusOneToOne : .zeroToOne
         var train: ImageSet, test: ImageSet
         if isFaces {
-            let celeba = try CelebA.load(from: data)
+            let celeba = try CelebA.load(from: dataFolder(data, "celeba"))
             (train, test) = (ImageSet(celeba.train), ImageSet(celeba.test))
         } else {
-            let mnist = try (dataset == "fashion-mnist" ? FashionMNIST.load(from: data) : MNIST.load(from: data))
+            let mnist = try (dataset == "fashion-mnist" ? FashionMNIST.load(from: dataFolder(data, "fashion-mnist")) : MNIST.load(from: dataFolder(data, "mnist")))
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -113,10 +113,10 @@ struct BetaVAEChapter: ParsableCommand {
                 for _ in 0..<history.epochs { _ = loader.epoch() }
                 print("resumed from \(checkpointPath) after epoch \(history.epochs)")
             }
-            let started = Date()
             while history.epochs < epochs {
                 let epoch = history.epochs + 1
                 vae.isTraining = true
+                let epochStarted = Date()
                 let bar = ProgressBar(total: loader.batchCount, label: "β=\(formatBeta(beta)) epoch \(epoch)/\(epochs)")
                 var (recSum, klSum, steps) = (0.0, 0.0, 0)
                 for (step, b) in loader.epoch().enumerated() {
@@ -149,7 +149,7 @@ struct BetaVAEChapter: ParsableCommand {
                 history.trainKL.append(klSum / Double(steps))
                 history.testRec.append(testRec)
                 history.testKL.append(testKL)
-                history.seconds.append((history.seconds.last ?? 0) + Date().timeIntervalSince(started))
+                history.seconds.append((history.seconds.last ?? 0) + Date().timeIntervalSince(epochStarted))
                 print(String(format: "β=%@ epoch %d: train MSE %.5f KL %.2f | test MSE %.5f KL %.2f  (%.0f s)", formatBeta(beta), epoch,
                              recSum / Double(steps), klSum / Double(steps), testRec, testKL, history.seconds.last!))
                 try saveCheckpoint(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng, binarizer: unused)
