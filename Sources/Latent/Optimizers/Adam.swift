@@ -90,6 +90,7 @@ public final class Adam: Optimizer {
             let count = parameter.value.count
             precondition(parameter.grad.shape == parameter.value.shape,
                          "Adam: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
+            guard count > 0 else { continue }
             precondition(moments[index].m.count == count, "Adam: parameter \(index) changed size since the optimizer was made")
             // Move the moments out while the kernel writes them (no copy, no overlapping access).
             var (mStorage, vStorage) = moments[index]

@@ -66,6 +66,7 @@ public final class SGD: Optimizer {
             let count = parameter.value.count
             precondition(parameter.grad.shape == parameter.value.shape,
                          "SGD: parameter \(index) has shape \(parameter.value.shape) but gradient \(parameter.grad.shape)")
+            guard count > 0 else { continue }
             let firstStep = momentum != 0 && buffers[index].isEmpty
             if firstStep { buffers[index] = [Float](repeating: 0, count: count) }
             let (lr, mu, decay, keep) = (lr, momentum, weightDecay, 1 - dampening)
