@@ -5,9 +5,13 @@ import Latent
 struct GemmBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "C = A·B for square n×n Float matrices; prints `gemm n=<n> threads=<t> <x> GFLOP/s`.")
+        abstract: "C = A·B for Float matrices; prints `gemm n=<n> threads=<t> <x> GFLOP/s` per measurement.",
+        discussion: """
+            A size `n` is the square product n×n·n×n; `MxNxK` is C[M, N] = A[M, K]·B[K, N] and prints
+            `gemm m=<M> n=<N> k=<K> threads=<t> ...` (e.g. --sizes 64x200x784,64x3136x512 for layer shapes).
+            """)
 
-    @Option(help: "Matrix sizes n (comma-separated).")
+    @Option(help: "Matrix sizes: n for n×n×n or MxNxK (comma-separated).")
     var sizes: String = "256,512,1024,2048"
 
     @Option(help: "Thread counts (comma-separated).")
@@ -23,40 +27,54 @@ struct GemmBench: ParsableCommand {
     var compare = false
 
     func run() throws {
-        let sizeList = try parseList(sizes, option: "--sizes")
-        let threadList = try parseList(threads, option: "--threads")
-        let peer = compare ? try PeerScript("bench_gemm.py") : nil
-        if compare {
-            print(String(format: "%-6s %-8s %10s %10s %7s", "n", "threads", "Latent", "PyTorch", "ratio"))
+        let shapes = try sizes.split(separator: ",").map { try Shape(String($0)) }
+        let threadList = try threads.split(separator: ",").map { text in
+            guard let t = Int(text), t > 0 else {
+                throw ValidationError("--threads wants positive integers separated by commas, got \"\(threads)\"")
+            }
+            return t
         }
-        for n in sizeList {
+        let peer = compare ? try PeerScript("bench_gemm.py") : nil
+        if compare { print(Self.row("case", "Latent", "PyTorch", "ratio")) }
+        for shape in shapes {
             for t in threadList {
                 guard let peer else {
-                    print(measure(n: n, threads: t))
+                    print(measure(shape, threads: t))
                     continue
                 }
                 var ours = 0.0, theirs = 0.0
                 for _ in 0..<max(1, rounds) {
-                    ours = max(ours, measure(n: n, threads: t).value)
-                    let lines = try peer.run(["--sizes", "\(n)", "--threads", "\(t)",
-                                              "--repetitions", "\(repetitions)"])
-                    guard let line = lines.first(where: { $0.name == "gemm" && $0["n"] == "\(n)" && $0["threads"] == "\(t)" }) else {
-                        throw PeerError.missingLine(script: peer.path, expected: "gemm n=\(n) threads=\(t)",
-                                                    output: lines.map(\.description).joined(separator: "\n"))
+                    let line = measure(shape, threads: t)
+                    ours = max(ours, line.value)
+                    let peerLines = try peer.run(["--sizes", shape.text, "--threads", "\(t)",
+                                                  "--repetitions", "\(repetitions)"])
+                    let expected = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    guard let match = peerLines.first(where: { $0.name == "gemm" && $0.parameters.elementsEqual(line.parameters, by: ==) }) else {
+                        throw PeerError.missingLine(script: peer.path, expected: "gemm \(expected)",
+                                                    output: peerLines.map(\.description).joined(separator: "\n"))
                     }
-                    theirs = max(theirs, line.value)
+                    theirs = max(theirs, match.value)
                 }
-                print(String(format: "%-6d %-8d %10.1f %10.1f %7.2f", n, t, ours, theirs, ours / theirs))
+                let label = "\(shape.label) threads=\(t)"
+                print(Self.row(label, String(format: "%.1f", ours), String(format: "%.1f", theirs),
+                               String(format: "%.2f", ours / theirs)))
             }
         }
     }
 
-    /// GFLOP/s of `gemm` for n×n×n on `threads` threads (2n³ flops per product).
-    func measure(n: Int, threads: Int) -> BenchLine {
+    /// One line of the comparison table: a left-aligned case, then right-aligned GFLOP/s and ratio.
+    static func row(_ label: String, _ ours: String, _ theirs: String, _ ratio: String) -> String {
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        return label.padding(toLength: max(28, label.count), withPad: " ", startingAt: 0)
+            + pad(ours, 9) + pad(theirs, 9) + pad(ratio, 7)
+    }
+
+    /// GFLOP/s of `gemm` for `shape` on `threads` threads (2·m·n·k flops per product).
+    func measure(_ shape: Shape, threads: Int) -> BenchLine {
         var rng = SeededGenerator(seed: 42)
-        let a = Tensor.randomNormal([n, n], using: &rng)
-        let b = Tensor.randomNormal([n, n], using: &rng)
-        var c = Tensor.zeros([n, n])
+        let a = Tensor.randomNormal([shape.m, shape.k], using: &rng)
+        let b = Tensor.randomNormal([shape.k, shape.n], using: &rng)
+        var c = Tensor.zeros([shape.m, shape.n])
         let saved = Parallel.threadCount
         Parallel.threadCount = threads
         defer { Parallel.threadCount = saved }
@@ -64,21 +82,37 @@ struct GemmBench: ParsableCommand {
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     Timing.secondsPerCall(repetitions: repetitions) {
-                        gemm(m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
-                             c: pc.baseAddress!, ldc: n)
+                        gemm(m: shape.m, n: shape.n, k: shape.k, a: pa.baseAddress!, lda: shape.k,
+                             b: pb.baseAddress!, ldb: shape.n, c: pc.baseAddress!, ldc: shape.n)
                     }
                 }
             }
         }
-        return BenchLine(name: "gemm", parameters: [("n", "\(n)"), ("threads", "\(threads)")],
-                         value: 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9, unit: "GFLOP/s")
+        return BenchLine(name: "gemm", parameters: shape.parameters + [("threads", "\(threads)")],
+                         value: 2 * Double(shape.m) * Double(shape.n) * Double(shape.k) / seconds / 1e9,
+                         unit: "GFLOP/s")
     }
 
-    func parseList(_ text: String, option: String) throws -> [Int] {
-        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("\(option) wants positive integers separated by commas, got \"\(text)\"")
+    /// A product size: `n` (square) or `MxNxK`.
+    struct Shape {
+        var m: Int, n: Int, k: Int
+        /// As given on the command line.
+        var text: String
+        var isSquare: Bool { !text.contains("x") }
+
+        init(_ text: String) throws {
+            let parts = text.split(separator: "x").map { Int($0) }
+            guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--sizes wants n or MxNxK with positive integers, got \"\(text)\"")
+            }
+            (m, n, k) = parts.count == 1 ? (parts[0]!, parts[0]!, parts[0]!) : (parts[0]!, parts[1]!, parts[2]!)
+            self.text = text
         }
-        return values.map { $0! }
+
+        /// `n=1024`, or `m=64 n=200 k=784`, as key–value pairs.
+        var parameters: [(key: String, value: String)] {
+            isSquare ? [("n", "\(n)")] : [("m", "\(m)"), ("n", "\(n)"), ("k", "\(k)")]
+        }
+        var label: String { parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
     }
 }

@@ -1,6 +1,8 @@
-"""PyTorch peer of `latent-bench gemm`: torch.matmul on square float32 matrices.
+"""PyTorch peer of `latent-bench gemm`: torch.matmul on float32 matrices.
 
-Prints one line per measurement in latent-bench's format, e.g. `gemm n=1024 threads=2 215.4 GFLOP/s`,
+A size is `n` (n×n times n×n) or `MxNxK` (C[M, N] = A[M, K]·B[K, N]). Prints one line per measurement
+in latent-bench's format, e.g. `gemm n=1024 threads=2 215.4 GFLOP/s` or
+`gemm m=64 n=200 k=784 threads=2 80.1 GFLOP/s`,
 timed the same way: warm-up calls, then repetitions of a batch of calls lasting about 0.2 s each,
 the best repetition counts.
 
@@ -35,14 +37,17 @@ def main():
     parser.add_argument("--repetitions", type=int, default=5)
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(42)
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for size in args.sizes.split(","):
+        parts = [int(p) for p in size.split("x")]
+        m, n, k = parts * 3 if len(parts) == 1 else parts
+        label = f"n={n}" if len(parts) == 1 else f"m={m} n={n} k={k}"
         for threads in [int(t) for t in args.threads.split(",")]:
             torch.set_num_threads(threads)
-            a = torch.randn(n, n, generator=generator)
-            b = torch.randn(n, n, generator=generator)
-            c = torch.empty(n, n)
+            a = torch.randn(m, k, generator=generator)
+            b = torch.randn(k, n, generator=generator)
+            c = torch.empty(m, n)
             seconds = seconds_per_call(lambda: torch.matmul(a, b, out=c), repetitions=args.repetitions)
-            print(f"gemm n={n} threads={threads} {2 * n**3 / seconds / 1e9:.1f} GFLOP/s", flush=True)
+            print(f"gemm {label} threads={threads} {2 * m * n * k / seconds / 1e9:.1f} GFLOP/s", flush=True)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,15 @@ struct GemmTests {
                                         transposeA: transposition.0, transposeB: transposition.1))
     }
 
+    @Test("ragged tiles of every height and width go through the right edge kernel",
+          arguments: Array(1...12), [1, 4, 15, 16, 17, 31, 32])
+    func raggedTiles(height: Int, width: Int) {
+        // One full 12 × 32 tile row/column plus the ragged part, so full and edge tiles meet.
+        for (m, n) in [(height, width), (12 + height, 32 + width)] {
+            expectMatchesReference(GemmCase(m: m, n: n, k: 9, alpha: 0.75, beta: 0.5))
+        }
+    }
+
     @Test("alpha scales the product and beta the old C", arguments: [
         (Float(2.5), Float(0)), (1, 1), (-0.5, 0.75), (1, -2), (0, 0.5), (0, 0),
     ] as [(Float, Float)])
@@ -157,9 +166,11 @@ struct GemmTests {
 
 @Suite("GEMM on 1 and 2 threads", .serialized)
 struct GemmThreadTests {
-    /// Large enough to go parallel: split by rows, split by columns (few rows), several k and n blocks.
+    /// Large enough to go parallel: split by rows, split by columns (few rows), several k and n blocks,
+    /// and a skinny C computed transposed.
     static let shapes: [(Int, Int, Int)] = [
         (127, 129, 65), (256, 256, 256), (12, 2000, 64), (64, 3136, 27), (20, 3200, 20), (300, 100, 600),
+        (2000, 20, 40),
     ]
 
     @Test("gemm equals the reference on 1 and 2 threads", arguments: shapes, [1, 2])

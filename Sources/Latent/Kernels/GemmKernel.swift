@@ -27,6 +27,8 @@ enum GemmKernel {
     static let nc = 3072
     /// Multiply-adds below which a product stays on the calling thread.
     static let parallelThreshold = 1 << 20
+    /// Multiply-adds from which threads share packed B panels (below: independent slices, `runSplit`).
+    static let sharedPanelThreshold = 1 << 26
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
@@ -34,12 +36,46 @@ enum GemmKernel {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
+        if prefersTransposedProduct(m: m, n: n) {
+            // Cᵀ = op(B)ᵀ · op(A)ᵀ: the same operands read the other way, C written column by column.
+            blocked(transposeA: !transposeB, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+                    a: b, lda: ldb, b: a, ldb: lda, beta: beta, c: c, ldc: 1, cs: ldc, threads: threads)
+        } else {
+            blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: 1, threads: threads)
+        }
+    }
+
+    /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
+    /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
+    static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
+        // Rows come in tiles of 12, the last rounded up to 4, 8 or 12; columns in 32s, the last to 16 or 32.
+        func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, 4) }
+        func paddedColumns(_ x: Int) -> Int { x / nr &* nr &+ roundUp(x % nr, 16) }
+        let direct = paddedRows(m) &* paddedColumns(n)
+        let transposed = paddedRows(n) &* paddedColumns(m)
+        // Transposed stores go through a scratch tile; demand a 15% gain before paying for that.
+        return Double(transposed) * 1.15 < Double(direct)
+    }
+
+    /// The blocked loops on `threads` threads (1: no fork at all). C[i, j] is at `c[i·ldc + j·cs]`:
+    /// `cs` is 1 for C itself and `ldc` of the caller when computing Cᵀ.
+    static func blocked(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
+    ) {
         guard m > 0 && n > 0 else { return }
         if k == 0 || alpha == 0 {
-            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
-        let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
+        if threads > 1 && m &* n &* k < sharedPanelThreshold {
+            runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
+            return
+        }
         let rowTiles = (m &+ mr &- 1) / mr
         // Split rows when every thread gets a couple of tiles; otherwise split the B slivers.
         let splitRows = threads == 1 || rowTiles >= 2 &* threads
@@ -86,12 +122,47 @@ enum GemmKernel {
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
                             bPanel: bPanel, slivers: sliverRange, firstColumn: jc, lastColumn: jc &+ ncur,
                             aBlock: aBlocks + t &* mcMax &* kcMax,
-                            alpha: alpha, beta: betaNow, c: c, ldc: ldc)
+                            alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
                 }
                 pc &+= kcur
             }
             jc &+= ncur
+        }
+    }
+
+    /// Multi-threaded as independent single-threaded products on slices of C: along its columns
+    /// when it is wide, else along its rows. Each thread packs what its slice needs (the other operand
+    /// is packed by every thread), and there is one fork-join instead of two per (jc, pc) step.
+    static func runSplit(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int, threads: Int
+    ) {
+        let byColumns = n >= m
+        let tiles = byColumns ? (n &+ nr &- 1) / nr : (m &+ mr &- 1) / mr
+        let parts = min(threads, tiles)
+        let tile = byColumns ? nr : mr
+        let extent = byColumns ? n : m
+        let operands = UncheckedSendable((a, b, c))
+        parallelFor(parts, grain: 1) { range in
+            let (a, b, c) = operands.value
+            for t in range {
+                let start = min(extent, tiles &* t / parts &* tile)
+                let end = min(extent, tiles &* (t &+ 1) / parts &* tile)
+                guard start < end else { continue }
+                if byColumns {
+                    let bStart = transposeB ? b + start &* ldb : b + start
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: end &- start, k: k,
+                            alpha: alpha, a: a, lda: lda, b: bStart, ldb: ldb, beta: beta,
+                            c: c + start &* cs, ldc: ldc, cs: cs, threads: 1)
+                } else {
+                    let aStart = transposeA ? a + start : a + start &* lda
+                    blocked(transposeA: transposeA, transposeB: transposeB, m: end &- start, n: n, k: k,
+                            alpha: alpha, a: aStart, lda: lda, b: b, ldb: ldb, beta: beta,
+                            c: c + start &* ldc, ldc: ldc, cs: cs, threads: 1)
+                }
+            }
         }
     }
 
@@ -101,7 +172,7 @@ enum GemmKernel {
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
         bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
         aBlock: UnsafeMutablePointer<Float>,
-        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
         let kcur = depth.count
         var ic = rows.lowerBound
@@ -121,11 +192,11 @@ enum GemmKernel {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
                     let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
-                    if height == mr && width == nr {
-                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
-                                    alpha: alpha, beta: beta)
+                    let target = c + (i &* ldc &+ j &* cs)
+                    if height == mr && width == nr && cs == 1 {
+                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
-                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: c + (i &* ldc &+ j), ldc: ldc,
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, cs: cs,
                                  height: height, width: width, alpha: alpha, beta: beta)
                     }
                 }
@@ -134,21 +205,29 @@ enum GemmKernel {
         }
     }
 
-    /// A ragged tile: the full microkernel into scratch, then the `height × width` corner into C.
+    /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
+    /// exactly, else into scratch and the `height × width` corner copied out through C's strides.
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
+        ldc: Int, cs: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
+        let shape = coveringKernel(height: height, width: width)
+        if shape == (height, width) && cs == 1 {
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc,
+                   alpha: alpha, beta: beta)
+            return
+        }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: mr &* nr / 16) { scratch in
             let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
-            microkernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0)
+            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: tile, ldc: nr,
+                   alpha: alpha, beta: 0)
             for r in 0..<height {
                 let source = tile + r &* nr, target = c + r &* ldc
                 if beta == 0 {
-                    for j in 0..<width { target[j] = source[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] }
                 } else {
-                    for j in 0..<width { target[j] = source[j] + beta * target[j] }
+                    for j in 0..<width { target[j &* cs] = source[j] + beta * target[j &* cs] }
                 }
             }
         }
@@ -245,135 +324,16 @@ enum GemmKernel {
     }
 
     /// `C = beta · C` (zeros when beta is 0, whatever C held).
-    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int) {
+        guard beta != 1 else { return }
         for i in 0..<m {
             let row = c + i &* ldc
-            if beta == 0 {
-                row.update(repeating: 0, count: n)
-            } else if beta != 1 {
-                for j in 0..<n { row[j] *= beta }
-            }
+            for j in 0..<n { row[j &* cs] = beta == 0 ? 0 : beta * row[j &* cs] }
         }
     }
 
     static func roundUp(_ x: Int, _ multiple: Int) -> Int { (x &+ multiple &- 1) / multiple &* multiple }
 
-    /// The 12×32 register tile: `C[0..<12, 0..<32] = alpha · Ã·B̃ + beta · C` over `kc` packed steps.
-    ///
-    /// `a` holds 12 floats per step (one per row), `b` holds 32 (one per column); 24 accumulators
-    /// stay in vector registers for the whole loop. With `beta == 0`, C is not read.
-    @inline(__always)
-    static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
-        var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
-        var c2_0 = SIMD16<Float>(); var c2_1 = SIMD16<Float>()
-        var c3_0 = SIMD16<Float>(); var c3_1 = SIMD16<Float>()
-        var c4_0 = SIMD16<Float>(); var c4_1 = SIMD16<Float>()
-        var c5_0 = SIMD16<Float>(); var c5_1 = SIMD16<Float>()
-        var c6_0 = SIMD16<Float>(); var c6_1 = SIMD16<Float>()
-        var c7_0 = SIMD16<Float>(); var c7_1 = SIMD16<Float>()
-        var c8_0 = SIMD16<Float>(); var c8_1 = SIMD16<Float>()
-        var c9_0 = SIMD16<Float>(); var c9_1 = SIMD16<Float>()
-        var c10_0 = SIMD16<Float>(); var c10_1 = SIMD16<Float>()
-        var c11_0 = SIMD16<Float>(); var c11_1 = SIMD16<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
-        for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
-            let a0 = pa[0]
-            c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
-            let a1 = pa[1]
-            c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
-            let a2 = pa[2]
-            c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
-            let a3 = pa[3]
-            c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
-            let a4 = pa[4]
-            c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
-            let a5 = pa[5]
-            c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
-            let a6 = pa[6]
-            c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1)
-            let a7 = pa[7]
-            c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
-            let a8 = pa[8]
-            c8_0 = c8_0.addingProduct(a8, b0); c8_1 = c8_1.addingProduct(a8, b1)
-            let a9 = pa[9]
-            c9_0 = c9_0.addingProduct(a9, b0); c9_1 = c9_1.addingProduct(a9, b1)
-            let a10 = pa[10]
-            c10_0 = c10_0.addingProduct(a10, b0); c10_1 = c10_1.addingProduct(a10, b1)
-            let a11 = pa[11]
-            c11_0 = c11_0.addingProduct(a11, b0); c11_1 = c11_1.addingProduct(a11, b1)
-            pa += 12
-            pb += 128
-        }
-        if beta == 0 {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: alpha * c0_0, toByteOffset: 0, as: SIMD16<Float>.self); r0.storeBytes(of: alpha * c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: alpha * c1_0, toByteOffset: 0, as: SIMD16<Float>.self); r1.storeBytes(of: alpha * c1_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: alpha * c2_0, toByteOffset: 0, as: SIMD16<Float>.self); r2.storeBytes(of: alpha * c2_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: alpha * c3_0, toByteOffset: 0, as: SIMD16<Float>.self); r3.storeBytes(of: alpha * c3_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: alpha * c4_0, toByteOffset: 0, as: SIMD16<Float>.self); r4.storeBytes(of: alpha * c4_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: alpha * c5_0, toByteOffset: 0, as: SIMD16<Float>.self); r5.storeBytes(of: alpha * c5_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: alpha * c6_0, toByteOffset: 0, as: SIMD16<Float>.self); r6.storeBytes(of: alpha * c6_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: alpha * c7_0, toByteOffset: 0, as: SIMD16<Float>.self); r7.storeBytes(of: alpha * c7_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: alpha * c8_0, toByteOffset: 0, as: SIMD16<Float>.self); r8.storeBytes(of: alpha * c8_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: alpha * c9_0, toByteOffset: 0, as: SIMD16<Float>.self); r9.storeBytes(of: alpha * c9_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: alpha * c10_0, toByteOffset: 0, as: SIMD16<Float>.self); r10.storeBytes(of: alpha * c10_1, toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: alpha * c11_0, toByteOffset: 0, as: SIMD16<Float>.self); r11.storeBytes(of: alpha * c11_1, toByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-            let r0 = UnsafeMutableRawPointer(c + 0 &* ldc)
-            r0.storeBytes(of: (alpha * c0_0).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r0.storeBytes(of: (alpha * c0_1).addingProduct(beta, r0.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r1 = UnsafeMutableRawPointer(c + 1 &* ldc)
-            r1.storeBytes(of: (alpha * c1_0).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r1.storeBytes(of: (alpha * c1_1).addingProduct(beta, r1.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r2 = UnsafeMutableRawPointer(c + 2 &* ldc)
-            r2.storeBytes(of: (alpha * c2_0).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r2.storeBytes(of: (alpha * c2_1).addingProduct(beta, r2.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r3 = UnsafeMutableRawPointer(c + 3 &* ldc)
-            r3.storeBytes(of: (alpha * c3_0).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r3.storeBytes(of: (alpha * c3_1).addingProduct(beta, r3.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r4 = UnsafeMutableRawPointer(c + 4 &* ldc)
-            r4.storeBytes(of: (alpha * c4_0).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r4.storeBytes(of: (alpha * c4_1).addingProduct(beta, r4.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r5 = UnsafeMutableRawPointer(c + 5 &* ldc)
-            r5.storeBytes(of: (alpha * c5_0).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r5.storeBytes(of: (alpha * c5_1).addingProduct(beta, r5.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r6 = UnsafeMutableRawPointer(c + 6 &* ldc)
-            r6.storeBytes(of: (alpha * c6_0).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r6.storeBytes(of: (alpha * c6_1).addingProduct(beta, r6.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r7 = UnsafeMutableRawPointer(c + 7 &* ldc)
-            r7.storeBytes(of: (alpha * c7_0).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r7.storeBytes(of: (alpha * c7_1).addingProduct(beta, r7.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r8 = UnsafeMutableRawPointer(c + 8 &* ldc)
-            r8.storeBytes(of: (alpha * c8_0).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r8.storeBytes(of: (alpha * c8_1).addingProduct(beta, r8.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r9 = UnsafeMutableRawPointer(c + 9 &* ldc)
-            r9.storeBytes(of: (alpha * c9_0).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r9.storeBytes(of: (alpha * c9_1).addingProduct(beta, r9.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r10 = UnsafeMutableRawPointer(c + 10 &* ldc)
-            r10.storeBytes(of: (alpha * c10_0).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r10.storeBytes(of: (alpha * c10_1).addingProduct(beta, r10.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-            let r11 = UnsafeMutableRawPointer(c + 11 &* ldc)
-            r11.storeBytes(of: (alpha * c11_0).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)), toByteOffset: 0, as: SIMD16<Float>.self)
-            r11.storeBytes(of: (alpha * c11_1).addingProduct(beta, r11.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)), toByteOffset: 64, as: SIMD16<Float>.self)
-        }
-    }
 }
 
 extension UnsafeMutablePointer where Pointee == Float {
