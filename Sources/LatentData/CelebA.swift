@@ -180,7 +180,11 @@ public struct CelebA: Sendable {
             let built = try buildCache(listing: listing, size: size, showProgress: showProgress)
             failures = built.failures
             cache = built.cache
-            try built.cache.write(to: cachePath)
+            do {
+                try built.cache.write(to: cachePath)
+            } catch {
+                log("CelebA: could not write the decoded cache (\(error)); using the decoded images without one")
+            }
         }
         guard let cache else { throw CelebAError.noImages(source: source.path, found: listing.names.count, failures: failures) }
         return try split(cache, source: source, cachePath: cachePath, found: listing.names.count, log: log)

@@ -128,31 +128,49 @@ public enum CelebALists {
         var values = [Int8](repeating: 0, count: wanted.count * names.count)
         var rows = 0
         var matched = 0
-        for index in 2..<all.count {
-            let line = all[index]
-            let f = fields(bytes, line)
-            if f.isEmpty { continue }
-            rows += 1
-            guard f.count == names.count + 1 else {
-                throw CelebAError.malformedList(
-                    file: file, line: index + 1, reason: "expected an image name and \(names.count) values, found \(f.count) fields")
-            }
-            let row = position[text(bytes, f[0])]
-            for a in 0..<names.count {
-                let r = f[a + 1]
-                let value: Int8
-                if r.count == 1 && bytes[r.lowerBound] == 0x31 {
-                    value = 1
-                } else if r.count == 2 && bytes[r.lowerBound] == 0x2D && bytes[r.lowerBound + 1] == 0x31 {
-                    value = -1
-                } else {
+        try bytes.withUnsafeBufferPointer { b in
+            func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+            for index in 2..<all.count {
+                let line = all[index]
+                var i = line.lowerBound
+                let end = line.upperBound
+                while i < end && isSpace(b[i]) { i += 1 }
+                if i == end { continue }
+                let nameStart = i
+                while i < end && !isSpace(b[i]) { i += 1 }
+                rows += 1
+                let row = position[String(decoding: UnsafeBufferPointer(rebasing: b[nameStart..<i]), as: UTF8.self)]
+                var a = 0
+                var extra = false
+                while true {
+                    while i < end && isSpace(b[i]) { i += 1 }
+                    if i == end { break }
+                    let start = i
+                    while i < end && !isSpace(b[i]) { i += 1 }
+                    guard a < names.count else {
+                        extra = true
+                        break
+                    }
+                    let value: Int8
+                    if i - start == 1 && b[start] == 0x31 {
+                        value = 1
+                    } else if i - start == 2 && b[start] == 0x2D && b[start + 1] == 0x31 {
+                        value = -1
+                    } else {
+                        throw CelebAError.malformedList(
+                            file: file, line: index + 1,
+                            reason: "attribute \(names[a]) is \"\(text(bytes, start..<i))\" (expected 1 or -1)")
+                    }
+                    if let row { values[row * names.count + a] = value }
+                    a += 1
+                }
+                if a != names.count || extra {
                     throw CelebAError.malformedList(
                         file: file, line: index + 1,
-                        reason: "attribute \(names[a]) is \"\(text(bytes, r))\" (expected 1 or -1)")
+                        reason: "expected an image name and \(names.count) values, found \(fields(bytes, line).count) fields")
                 }
-                if let row { values[row * names.count + a] = value }
+                if row != nil { matched += 1 }
             }
-            if row != nil { matched += 1 }
         }
         guard rows == count else {
             throw CelebAError.malformedList(file: file, line: 1, reason: "declares \(count) images but lists \(rows)")

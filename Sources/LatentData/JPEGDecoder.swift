@@ -356,6 +356,11 @@ public final class JPEGDecoder {
             total += components[i].stride * components[i].planeRows
             widest = max(widest, components[i].stride)
         }
+        // Padding to whole MCUs can multiply the area of a thin image (1×N at 4×4 sampling: 32×);
+        // keep the allocation bounded by the pixel limit all the same.
+        guard total <= 6 * maxPixels else {
+            throw .tooLarge(offset: markerOffset, width: width, height: height, maxPixels: maxPixels)
+        }
         if total > planesCapacity {
             planes.deallocate()
             planes = .allocate(capacity: total)
@@ -438,8 +443,8 @@ public final class JPEGDecoder {
         // Per scan component: tables, quantization, plane, and the block offsets within one MCU.
         struct Slot {
             var component: Int
-            var dc: JPEGHuffmanTable
-            var ac: JPEGHuffmanTable
+            var dc: JPEGHuffmanLookup
+            var ac: JPEGHuffmanLookup
             var quant: UnsafeMutablePointer<Int32>
             var plane: UnsafeMutablePointer<UInt8>
             var stride: Int
@@ -451,7 +456,7 @@ public final class JPEGDecoder {
             let c = components[index]
             slots.append(
                 Slot(
-                    component: index, dc: dcTables[c.dcTable], ac: acTables[c.acTable],
+                    component: index, dc: dcTables[c.dcTable].lookup, ac: acTables[c.acTable].lookup,
                     quant: quant + c.quantTable * 64, plane: planes + c.planeOffset, stride: c.stride,
                     h: single ? 1 : c.h, v: single ? 1 : c.v))
         }
@@ -509,7 +514,7 @@ public final class JPEGDecoder {
     /// Decodes one 8×8 block: DC difference, run-length AC coefficients, dequantization, IDCT.
     @inline(__always)
     private func decodeBlock(
-        _ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable, quant: UnsafeMutablePointer<Int32>,
+        _ reader: inout JPEGBitReader, dc: JPEGHuffmanLookup, ac: JPEGHuffmanLookup, quant: UnsafeMutablePointer<Int32>,
         predictor: inout Int32, out: UnsafeMutablePointer<UInt8>, stride: Int
     ) throws(JPEGError) {
         let size = try reader.decode(dc)
@@ -657,9 +662,13 @@ public final class JPEGDecoder {
         r: UnsafeMutablePointer<UInt8>, g: UnsafeMutablePointer<UInt8>, b: UnsafeMutablePointer<UInt8>, count: Int
     ) {
         var x = 0
-        let low = SIMD16<Int32>(repeating: 0)
-        let high = SIMD16<Int32>(repeating: 255)
         let half = SIMD16<Int32>(repeating: 1 << 15)
+        // Clamp to 0...255 with shifts and masks (pointwise min/max are not inlined).
+        @inline(__always) func clamp(_ v: SIMD16<Int32>) -> SIMD16<UInt8> {
+            let positive = v & ~(v &>> 31)
+            let over = (255 &- positive) &>> 31
+            return SIMD16<UInt8>(truncatingIfNeeded: positive | over)
+        }
         while x + 16 <= count {
             let yy = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(y + x).loadUnaligned(as: SIMD16<UInt8>.self))
             let u = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(cb + x).loadUnaligned(as: SIMD16<UInt8>.self))
@@ -670,13 +679,13 @@ public final class JPEGDecoder {
             let gg = yy &+ ((u &* -22554 &+ v &* -46802 &+ half) &>> 16)
             let bb = yy &+ ((u &* 116130 &+ half) &>> 16)
             UnsafeMutableRawPointer(r + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: rr.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(rr),
                 as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(g + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: gg.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(gg),
                 as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(b + x).storeBytes(
-                of: SIMD16<UInt8>(truncatingIfNeeded: bb.clamped(lowerBound: low, upperBound: high)),
+                of: clamp(bb),
                 as: SIMD16<UInt8>.self)
             x += 16
         }

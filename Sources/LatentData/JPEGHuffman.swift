@@ -25,6 +25,11 @@ final class JPEGHuffmanTable {
         values.initialize(repeating: 0, count: 256)
     }
 
+    /// The table's pointers, for the decoding loop (a plain struct: no reference counting per block).
+    var lookup: JPEGHuffmanLookup {
+        JPEGHuffmanLookup(fast: fast, maxCode: maxCode, valueOffset: valueOffset, values: values)
+    }
+
     deinit {
         fast.deallocate()
         maxCode.deallocate()
@@ -70,6 +75,14 @@ final class JPEGHuffmanTable {
         maxCode[17] = Int32.max
         return nil
     }
+}
+
+/// The pointers of a `JPEGHuffmanTable`, valid while the table lives.
+struct JPEGHuffmanLookup {
+    let fast: UnsafeMutablePointer<UInt16>
+    let maxCode: UnsafeMutablePointer<Int32>
+    let valueOffset: UnsafeMutablePointer<Int32>
+    let values: UnsafeMutablePointer<UInt8>
 }
 
 /// Reads the entropy-coded segment of a scan bit by bit: removes stuffed zero bytes after 0xFF and
@@ -133,7 +146,7 @@ struct JPEGBitReader {
 
     /// Decodes one Huffman symbol.
     @inline(__always)
-    mutating func decode(_ table: JPEGHuffmanTable) throws(JPEGError) -> Int {
+    mutating func decode(_ table: JPEGHuffmanLookup) throws(JPEGError) -> Int {
         if count < 16 { refill() }
         let entry = table.fast[Int(truncatingIfNeeded: bits >> UInt64(64 - JPEGHuffmanTable.fastBits))]
         if entry != 0 {

@@ -65,11 +65,12 @@ enum JPEGIDCT {
         // Pass 2: rows. The rounding bias also adds the +128 level shift (128 << 18).
         let shift2 = constBits + pass1Bits + 3
         transform(scratch, bias: (1 << (shift2 - 1)) + (128 << shift2), shift: shift2)
-        let low = SIMD8<Int32>(repeating: 0)
-        let high = SIMD8<Int32>(repeating: 255)
         // scratch[x] now holds column x of the output (lanes = rows).
         for x in 0..<8 {
-            let column = scratch[x].clamped(lowerBound: low, upperBound: high)
+            // Clamp to 0...255 with shifts and masks (all-ones above 255 truncates to 255).
+            let v = scratch[x]
+            let positive = v & ~(v &>> 31)
+            let column = positive | ((255 &- positive) &>> 31)
             var p = out + x
             for y in 0..<8 {
                 p.pointee = UInt8(truncatingIfNeeded: column[y])

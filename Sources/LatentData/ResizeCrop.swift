@@ -13,6 +13,13 @@ public struct ResampleWeights: Sendable {
     /// Stride of `weights` between output positions.
     public let maxTaps: Int
 
+    /// When every output uses at most 8 inputs (and there are at least 8): per output, the first of 8
+    /// consecutive inputs (moved left near the end so all 8 exist) and the 8 weights aligned to them.
+    /// Lets a pass compute each output as one 8-lane dot product; empty otherwise.
+    public let first8: [Int32]
+    /// The weights aligned to `first8` (zero where an input is not used).
+    public let weights8: [SIMD8<Int32>]
+
     /// Fixed-point precision of the weights (Pillow's PRECISION_BITS for 8-bit images).
     public static let precisionBits: Int32 = 22
 
@@ -49,6 +56,19 @@ public struct ResampleWeights: Sendable {
         self.taps = taps
         self.weights = weights
         self.maxTaps = maxTaps
+        var first8: [Int32] = []
+        var weights8: [SIMD8<Int32>] = []
+        if maxTaps <= 8 && inputSize >= 8 {
+            for out in 0..<outputSize {
+                let start = min(Int(first[out]), inputSize - 8)
+                var w = SIMD8<Int32>(repeating: 0)
+                for t in 0..<Int(taps[out]) { w[Int(first[out]) - start + t] = weights[out * maxTaps + t] }
+                first8.append(Int32(start))
+                weights8.append(w)
+            }
+        }
+        self.first8 = first8
+        self.weights8 = weights8
     }
 }
 
@@ -106,19 +126,37 @@ public struct ResizeCenterCrop: Sendable {
         let rowLow = Int(vertical.first[top])
         let lastOut = top + size - 1
         let rowHigh = Int(vertical.first[lastOut] + vertical.taps[lastOut])
-        horizontal.weights.withUnsafeBufferPointer { hw in
-            horizontal.first.withUnsafeBufferPointer { hf in
-                horizontal.taps.withUnsafeBufferPointer { ht in
+        if !horizontal.first8.isEmpty {
+            // Each output: 8 consecutive input bytes times 8 weights, summed.
+            horizontal.weights8.withUnsafeBufferPointer { w8 in
+                horizontal.first8.withUnsafeBufferPointer { f8 in
                     for y in rowLow..<rowHigh {
-                        let row = source + y * inputWidth
+                        let row = UnsafeRawPointer(source + y * inputWidth)
                         let out = scratch + y * size
                         for x in 0..<size {
                             let o = left + x
-                            let start = Int(hf[o])
-                            let k = hw.baseAddress! + o * horizontal.maxTaps
-                            var sum = half
-                            for t in 0..<Int(ht[o]) { sum &+= Int32(row[start + t]) &* k[t] }
+                            let bytes = row.loadUnaligned(fromByteOffset: Int(f8[o]), as: SIMD8<UInt8>.self)
+                            let sum = (SIMD8<Int32>(truncatingIfNeeded: bytes) &* w8[o]).wrappedSum() &+ half
                             out[x] = UInt8(clamping: sum >> shift)
+                        }
+                    }
+                }
+            }
+        } else {
+            horizontal.weights.withUnsafeBufferPointer { hw in
+                horizontal.first.withUnsafeBufferPointer { hf in
+                    horizontal.taps.withUnsafeBufferPointer { ht in
+                        for y in rowLow..<rowHigh {
+                            let row = source + y * inputWidth
+                            let out = scratch + y * size
+                            for x in 0..<size {
+                                let o = left + x
+                                let start = Int(hf[o])
+                                let k = hw.baseAddress! + o * horizontal.maxTaps
+                                var sum = half
+                                for t in 0..<Int(ht[o]) { sum &+= Int32(row[start + t]) &* k[t] }
+                                out[x] = UInt8(clamping: sum >> shift)
+                            }
                         }
                     }
                 }

@@ -172,7 +172,29 @@ struct CelebADatasetTests {
         let batch = celeba.train.tensor(indices: [0, 2], range: .minusOneToOne)
         #expect(batch.shape == [2, 3, 16, 16])
         #expect(batch.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
-        #expect(batch.scalars[0] == Float(celeba.train.pixels[0]) * (2 / 255) - 1)
+        #expect(batch.scalars[0] == PixelRange.minusOneToOne.value(celeba.train.pixels[0]))
+        // DataLoader batches a split like any ImageDataset: every image once per epoch.
+        var loader = DataLoader(celeba.train, batchSize: 2, range: .zeroToOne, seed: 1)
+        var seen: [Int] = []
+        for b in loader.epoch() {
+            #expect(b.images.shape == [b.count, 3, 16, 16])
+            seen += b.indices
+        }
+        #expect(seen.sorted() == [0, 1, 2])
+    }
+
+    @Test("An unwritable cache folder only costs the cache: the images still load")
+    func unwritableCacheFolder() throws {
+        let root = try temporaryFolder("readonly")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try makeDataset(at: root, fixtures: ["q75_420_35x29"], partition: [0], attributes: [[1, 1, 1]])
+        let blocker = root.appendingPathComponent("file-not-folder")
+        try Data([1]).write(to: blocker)
+        var log: [String] = []
+        let celeba = try CelebA.load(from: root.path, size: 8, cacheFolder: blocker.appendingPathComponent("cache").path,
+                                     showProgress: false, environment: [:]) { log.append($0) }
+        #expect(celeba.train.count == 1)
+        #expect(log.contains { $0.contains("could not write the decoded cache") })
     }
 
     @Test("A second load reads the cache; a changed file list makes it stale and rebuilds it")
@@ -291,5 +313,43 @@ struct CelebARealDataTests {
             let (mean, worst) = sampleDifference(interleaved, expected.samples)
             #expect(worst <= 1 && mean <= 0.05, "\(name): mean |Δ| \(mean), max |Δ| \(worst)")
         }
+    }
+}
+
+@Suite("CelebA from a zip of real files", .enabled(if: CelebATestPaths.hasRealCelebA && CelebATestPaths.hasPillow), .serialized)
+struct CelebARealZipTests {
+    @Test("A zip of real files (made by Python's zipfile) gives the same crops as the folder")
+    func zipOfRealFilesMatchesFolder() throws {
+        let root = try temporaryFolder("realzip")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folderRoot = root.appendingPathComponent("folder")
+        let chosen = try CelebARealDataTests.realSubset(60, at: folderRoot)
+        let zipRoot = root.appendingPathComponent("zip")
+        try FileManager.default.createDirectory(at: zipRoot, withIntermediateDirectories: true)
+        for list in ["list_eval_partition.txt", "list_attr_celeba.txt"] {
+            try FileManager.default.createSymbolicLink(
+                at: zipRoot.appendingPathComponent(list), withDestinationURL: folderRoot.appendingPathComponent(list))
+        }
+        let zipPath = zipRoot.appendingPathComponent("img_align_celeba.zip").path
+        let script = """
+            import sys, zipfile, os
+            out, folder = sys.argv[1], sys.argv[2]
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for name in sorted(os.listdir(folder)):
+                    z.write(os.path.join(folder, name), "img_align_celeba/" + name)
+            """
+        let status = try CelebATestPaths.run(
+            ["python3", "-c", script, zipPath, folderRoot.appendingPathComponent("img_align_celeba").path])
+        try #require(status == 0)
+        let fromFolder = try CelebA.load(from: folderRoot.path, size: 32, cacheFolder: root.appendingPathComponent("c1").path,
+                                         showProgress: false, environment: [:]) { _ in }
+        let fromZip = try CelebA.load(from: zipPath, size: 32, cacheFolder: root.appendingPathComponent("c2").path,
+                                      showProgress: false, environment: [:]) { _ in }
+        #expect(fromZip.found == chosen.count)
+        #expect(fromZip.train.names == fromFolder.train.names && fromZip.test.names == fromFolder.test.names)
+        let samePixels = fromZip.train.pixels == fromFolder.train.pixels && fromZip.test.pixels == fromFolder.test.pixels
+        #expect(samePixels)
+        let sameAttributes = fromZip.train.attributes == fromFolder.train.attributes
+        #expect(sameAttributes && fromZip.train.attributeNames.count == 40)
     }
 }
