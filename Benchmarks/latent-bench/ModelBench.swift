@@ -67,6 +67,10 @@ func runModelBench(variational: Bool, _ options: ModelBenchOptions) throws {
         throw ValidationError("--threads wants positive integers separated by commas, got \"\(options.threads)\"")
     }
     let peerPath = try compareScriptPath(options.compare)
+    // Other processes share the cores: say how busy the machine was (the 1-minute load average).
+    if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first {
+        print("# load average \(load) at start (other processes share the cores; repeat if high)")
+    }
     for threads in threadList {
         let saved = Parallel.threadCount
         Parallel.threadCount = threads
@@ -248,12 +252,20 @@ final class ModelTrainer {
         let total = layerTotal + otherTimes.values.reduce(0, +)
         guard total > 0 else { return "" }
         func percent(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / total) }
-        var lines = ["  share of step time    forward  backward  layer"]
+        var lines = ["  total   forward  backward  (share of step time)"]
+        var rest = (forward: 0.0, backward: 0.0, count: 0)
         for entry in layerTimes.sorted(by: { $0.forward + $0.backward > $1.forward + $1.backward }) {
-            lines.append("  \(percent(entry.forward + entry.backward))             \(percent(entry.forward))   \(percent(entry.backward))  \(entry.name)")
+            guard (entry.forward + entry.backward) / total >= 0.005 else {
+                rest = (rest.forward + entry.forward, rest.backward + entry.backward, rest.count + 1)
+                continue
+            }
+            lines.append("  \(percent(entry.forward + entry.backward))  \(percent(entry.forward))   \(percent(entry.backward))  \(entry.name)")
+        }
+        if rest.count > 0 {
+            lines.append("  \(percent(rest.forward + rest.backward))  \(percent(rest.forward))   \(percent(rest.backward))  \(rest.count) other layers (each < 0.5%)")
         }
         for (key, seconds) in otherTimes.sorted(by: { $0.value > $1.value }) {
-            lines.append("  \(percent(seconds))                                \(key)")
+            lines.append("  \(percent(seconds))                     \(key)")
         }
         return lines.joined(separator: "\n")
     }

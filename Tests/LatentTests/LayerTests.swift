@@ -69,7 +69,7 @@ struct LayerTests {
         let x = Tensor.randomNormal([batch, 3, 9, 6], using: &generator)
         let y = layer.forward(x)
         let expected = naiveConv2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: stride, padding: padding)
-        let comparison = Comparison(y, expected)
+        let comparison = Comparison(y, expected, floor: 1e-2)  // outputs are O(1); Float32 sums differ by ~1e-7
         #expect(y.shape == expected.shape)
         #expect(comparison.isWithin(1e-4), "\(comparison)")
     }
@@ -83,7 +83,7 @@ struct LayerTests {
         let y = layer.forward(x)
         let expected = naiveConvTranspose2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: stride,
                                             padding: padding, outputPadding: outputPadding)
-        let comparison = Comparison(y, expected)
+        let comparison = Comparison(y, expected, floor: 1e-2)  // outputs are O(1); Float32 sums differ by ~1e-7
         #expect(y.shape == expected.shape)
         #expect(comparison.isWithin(1e-4), "\(comparison)")
     }
@@ -98,6 +98,25 @@ struct LayerTests {
         let x = Tensor.randomNormal([2, 2, 8, 6], using: &generator)
         let y = Tensor.randomNormal([2, 3, 4, 3], using: &generator)
         let left = (conv.forward(x) * y).sum(), right = (x * convT.forward(y)).sum()
+        #expect(abs(left - right) <= 1e-4 * max(1, abs(left)), "\(left) vs \(right)")
+    }
+
+    @Test("col2im is the adjoint of im2col in every loop order: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩",
+          arguments: [(1, 9, 7, 4, 2, 1), (8, 9, 8, 3, 1, 1), (8, 5, 5, 3, 2, 0), (3, 12, 10, 4, 2, 1), (16, 3, 3, 3, 1, 0)])
+    func col2imAdjoint(channels: Int, height: Int, width: Int, kernelSize: Int, stride: Int, padding: Int) {
+        // Channel counts 1 and 3 fold plane by plane and 8 and 16 channel by channel (on 1 or 2
+        // threads); kernel grids under 16 positions run batch-innermost.
+        var generator = SeededGenerator(seed: 40)
+        let g = ConvolutionGeometry(batch: 3, channels: channels, height: height, width: width,
+                                    kernelSize: kernelSize, stride: stride, padding: padding)
+        let x = Tensor.randomNormal([3, channels, height, width], using: &generator)
+        let c = Tensor.randomNormal([g.columnRows, g.columnCount], using: &generator)
+        var cols = Tensor.zeros(c.shape), folded = Tensor.zeros(x.shape)
+        x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Convolution.im2col(x.baseAddress!, $0.baseAddress!, g) } }
+        c.withUnsafeBufferPointer { c in folded.withUnsafeMutableBufferPointer { Convolution.col2im(c.baseAddress!, $0.baseAddress!, g) } }
+        var left = 0.0, right = 0.0
+        for i in 0..<c.count { left += Double(cols.scalars[i]) * Double(c.scalars[i]) }
+        for i in 0..<x.count { right += Double(x.scalars[i]) * Double(folded.scalars[i]) }
         #expect(abs(left - right) <= 1e-4 * max(1, abs(left)), "\(left) vs \(right)")
     }
 
@@ -135,8 +154,8 @@ struct LayerTests {
             let once = layer.parameters.map(\.grad)
             _ = layer.backward(dy)
             for (parameter, first) in zip(layer.parameters, once) {
-                let comparison = Comparison(parameter.grad, 2 * first)
-                #expect(comparison.isWithin(1e-5), "\(layer): \(comparison)")
+                let comparison = Comparison(parameter.grad, 2 * first, floor: 1e-2)
+                #expect(comparison.isWithin(1e-4), "\(layer): \(comparison)")
             }
         }
     }
