@@ -54,42 +54,72 @@ func insideRange(size: Int, count: Int, offset: Int, stride: Int) -> (Int, Int) 
 }
 
 /// Im2col / col2im over a whole batch, multithreaded with `parallelFor`.
+///
+/// Two loop orders, same result: for kernel grids of at least `smallPlane` positions the innermost
+/// loop runs along an output row (contiguous for stride 1); for tiny grids (the 3×3 and 1×1 layers of
+/// a small network) it runs over the batch instead, so that each loop is long enough to pay for itself.
 public enum Convolution {
+    /// Kernel grids (Ho·Wo) below this size use the batch-innermost loop order.
+    public static let smallPlane = 16
+
+    /// For each kernel offset 0..<k, the half-open range of grid positions whose input index
+    /// (position·s − p + offset) lies inside 0..<size.
+    static func insideRanges(size: Int, count: Int, kernelSize: Int, stride: Int, padding: Int) -> [(Int, Int)] {
+        (0..<kernelSize).map { insideRange(size: size, count: count, offset: $0 - padding, stride: stride) }
+    }
+
     /// Fills `cols` [C·k·k, N·Ho·Wo] with the receptive fields of `x` [N, C, H, W] (zeros in the padding).
     public static func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-        let shared = UncheckedSendable((x, cols))
         let k = g.kernelSize, s = g.stride, p = g.padding
-        let (ho, wo, h, w) = (g.outputHeight, g.outputWidth, g.height, g.width)
-        let plane = ho &* wo
-        // One item = one (row, image) pair: a contiguous run of Ho·Wo outputs.
-        parallelFor(g.columnRows &* g.batch, grain: max(1, 4096 / max(plane, 1))) { range in
-            let (x, cols) = shared.value
-            for item in range {
-                let row = item / g.batch, n = item % g.batch
+        let (ho, wo, h, w, batch) = (g.outputHeight, g.outputWidth, g.height, g.width, g.batch)
+        let plane = ho &* wo, columnCount = g.columnCount, imageSize = g.channels &* h &* w
+        let rowRanges = insideRanges(size: h, count: ho, kernelSize: k, stride: s, padding: p)
+        let columnRanges = insideRanges(size: w, count: wo, kernelSize: k, stride: s, padding: p)
+        let shared = UncheckedSendable((x, cols, rowRanges, columnRanges))
+        // One item = one row (c, ki, kj) of cols: every image's Ho·Wo entries for that kernel tap.
+        parallelFor(g.columnRows, grain: max(1, 16384 / max(columnCount, 1))) { range in
+            let (x, cols, rowRanges, columnRanges) = shared.value
+            for row in range {
                 let c = row / (k &* k), ki = (row / k) % k, kj = row % k
-                let source = x + (n &* g.channels &+ c) &* h &* w
-                let destination = cols + (row &* g.columnCount &+ n &* plane)
-                // Output columns ow whose input column iw = ow·s − p + kj lies inside [0, w).
-                let (owStart, owEnd) = insideRange(size: w, count: wo, offset: kj &- p, stride: s)
-                for oh in 0..<ho {
-                    let out = destination + oh &* wo
-                    let ih = oh &* s &- p &+ ki
-                    if ih < 0 || ih >= h {
-                        out.update(repeating: 0, count: wo)
-                        continue
-                    }
-                    let inRow = source + ih &* w
-                    if owStart > 0 { out.update(repeating: 0, count: owStart) }
-                    if s == 1 {
-                        (out + owStart).update(from: inRow + (owStart &- p &+ kj), count: owEnd &- owStart)
-                    } else {
-                        var ow = owStart
-                        while ow < owEnd {
-                            out[ow] = inRow[ow &* s &- p &+ kj]
-                            ow &+= 1
+                let (ohStart, ohEnd) = rowRanges[ki], (owStart, owEnd) = columnRanges[kj]
+                let destination = cols + row &* columnCount
+                let source = x + c &* h &* w
+                if plane < smallPlane {
+                    for oh in 0..<ho {
+                        for ow in 0..<wo {
+                            let out = destination + (oh &* wo &+ ow)
+                            if oh < ohStart || oh >= ohEnd || ow < owStart || ow >= owEnd {
+                                for n in 0..<batch { out[n &* plane] = 0 }
+                            } else {
+                                let input = source + ((oh &* s &- p &+ ki) &* w &+ ow &* s &- p &+ kj)
+                                for n in 0..<batch { out[n &* plane] = input[n &* imageSize] }
+                            }
                         }
                     }
-                    if owEnd < wo { (out + owEnd).update(repeating: 0, count: wo &- owEnd) }
+                    continue
+                }
+                for n in 0..<batch {
+                    let image = source + n &* imageSize
+                    let outPlane = destination + n &* plane
+                    for oh in 0..<ho {
+                        let out = outPlane + oh &* wo
+                        if oh < ohStart || oh >= ohEnd {
+                            out.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let inRow = image + ((oh &* s &- p &+ ki) &* w &- p &+ kj)  // inRow[ow·s] is x[…, iw]
+                        if owStart > 0 { out.update(repeating: 0, count: owStart) }
+                        if s == 1 {
+                            (out + owStart).update(from: inRow + owStart, count: owEnd &- owStart)
+                        } else {
+                            var ow = owStart
+                            while ow < owEnd {
+                                out[ow] = inRow[ow &* s]
+                                ow &+= 1
+                            }
+                        }
+                        if owEnd < wo { (out + owEnd).update(repeating: 0, count: wo &- owEnd) }
+                    }
                 }
             }
         }
@@ -97,43 +127,69 @@ public enum Convolution {
 
     /// Overwrites `x` [N, C, H, W] with the sum of `cols` [C·k·k, N·Ho·Wo] folded back onto its pixels.
     public static func col2im(_ cols: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
-        let shared = UncheckedSendable((cols, x))
         let k = g.kernelSize, s = g.stride, p = g.padding
-        let (ho, wo, h, w) = (g.outputHeight, g.outputWidth, g.height, g.width)
-        let plane = ho &* wo
+        let (ho, wo, h, w, batch, channels) = (g.outputHeight, g.outputWidth, g.height, g.width, g.batch, g.channels)
+        let plane = ho &* wo, columnCount = g.columnCount, imageSize = channels &* h &* w
+        let rowRanges = insideRanges(size: h, count: ho, kernelSize: k, stride: s, padding: p)
+        let columnRanges = insideRanges(size: w, count: wo, kernelSize: k, stride: s, padding: p)
+        let shared = UncheckedSendable((cols, x, rowRanges, columnRanges))
+        if plane < smallPlane {
+            // One item = one channel c: the rows (c, ·, ·) of cols fold onto x[·, c] of every image.
+            parallelFor(channels, grain: max(1, 16384 / max(k * k * columnCount, 1))) { range in
+                let (cols, x, rowRanges, columnRanges) = shared.value
+                for c in range {
+                    let target = x + c &* h &* w
+                    for n in 0..<batch { (target + n &* imageSize).update(repeating: 0, count: h &* w) }
+                    for ki in 0..<k {
+                        let (ohStart, ohEnd) = rowRanges[ki]
+                        for kj in 0..<k {
+                            let (owStart, owEnd) = columnRanges[kj]
+                            let source = cols + ((c &* k &+ ki) &* k &+ kj) &* columnCount
+                            for oh in ohStart..<ohEnd {
+                                for ow in owStart..<owEnd {
+                                    let input = source + (oh &* wo &+ ow)
+                                    let out = target + ((oh &* s &- p &+ ki) &* w &+ ow &* s &- p &+ kj)
+                                    for n in 0..<batch { out[n &* imageSize] += input[n &* plane] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         // One item = one (image, channel) plane of x: its writers are disjoint from other items'.
-        parallelFor(g.batch &* g.channels, grain: max(1, 4096 / max(k * k * plane, 1))) { range in
-            let (cols, x) = shared.value
+        parallelFor(batch &* channels, grain: max(1, 16384 / max(k * k * plane, 1))) { range in
+            let (cols, x, rowRanges, columnRanges) = shared.value
+            var n = range.lowerBound / channels, c = range.lowerBound % channels
             for item in range {
-                let n = item / g.channels, c = item % g.channels
                 let destination = x + item &* h &* w
                 destination.update(repeating: 0, count: h &* w)
                 for ki in 0..<k {
+                    let (ohStart, ohEnd) = rowRanges[ki]
                     for kj in 0..<k {
-                        let row = (c &* k &+ ki) &* k &+ kj
-                        let source = cols + (row &* g.columnCount &+ n &* plane)
-                        let (owStart, owEnd) = insideRange(size: w, count: wo, offset: kj &- p, stride: s)
-                        for oh in 0..<ho {
-                            let ih = oh &* s &- p &+ ki
-                            if ih < 0 || ih >= h { continue }
-                            let outRow = destination + ih &* w
+                        let (owStart, owEnd) = columnRanges[kj]
+                        let source = cols + (((c &* k &+ ki) &* k &+ kj) &* columnCount &+ n &* plane)
+                        for oh in ohStart..<ohEnd {
+                            let outRow = destination + ((oh &* s &- p &+ ki) &* w &- p &+ kj)  // outRow[ow·s] is x[…, iw]
                             let inRow = source + oh &* wo
                             var ow = owStart
                             if s == 1 {
-                                let shift = kj &- p
                                 while ow < owEnd {
-                                    outRow[ow &+ shift] += inRow[ow]
+                                    outRow[ow] += inRow[ow]
                                     ow &+= 1
                                 }
                             } else {
                                 while ow < owEnd {
-                                    outRow[ow &* s &- p &+ kj] += inRow[ow]
+                                    outRow[ow &* s] += inRow[ow]
                                     ow &+= 1
                                 }
                             }
                         }
                     }
                 }
+                c &+= 1
+                if c == channels { c = 0; n &+= 1 }
             }
         }
     }
@@ -190,4 +246,11 @@ public enum Convolution {
             }
         }
     }
+}
+
+/// Makes `buffer` hold exactly `count` floats, reallocating only when the size changes (the contents
+/// are then zeros; otherwise they are left as they were, for the caller to overwrite).
+@inline(__always)
+func resizeScratch(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
 }

@@ -85,41 +85,45 @@ public class BatchNorm: Layer {
         var invStd = [Float](repeating: 0, count: c)
         var variance = [Float](repeating: 0, count: c)
         let training = isTraining
-        let normalized = [Float](unsafeUninitializedCapacity: x.count) { xhat, initialized in
+        let gamma = weight?.value.scalars ?? [Float](repeating: 1, count: c)
+        let beta = bias?.value.scalars ?? [Float](repeating: 0, count: c)
+        let runningMean = self.runningMean.scalars, runningVar = self.runningVar.scalars
+        let eps = self.eps
+        var normalized = cachedNormalized  // reuse the cache's storage when the shape repeats
+        cachedNormalized = []
+        resizeScratch(&normalized, x.count)
+        let y = Tensor(shape: x.shape) { y in
             x.withUnsafeBufferPointer { x in
-                mean.withUnsafeMutableBufferPointer { mean in
-                    invStd.withUnsafeMutableBufferPointer { invStd in
-                        variance.withUnsafeMutableBufferPointer { variance in
-                            let shared = UncheckedSendable((x.baseAddress!, xhat.baseAddress!, mean.baseAddress!,
-                                                            invStd.baseAddress!, variance.baseAddress!))
-                            let runningMean = self.runningMean.scalars, runningVar = self.runningVar.scalars
-                            let eps = self.eps
-                            parallelFor(c, grain: max(1, 8192 / max(m, 1))) { channels in
-                                let (x, xhat, mean, invStd, variance) = shared.value
-                                for ch in channels {
-                                    var mu: Float, v: Float
-                                    if training {  // two passes in Double: mean, then biased variance
-                                        var total = 0.0
-                                        for i in 0..<n { total += Double(Elementwise.sum(x + (i * c + ch) * plane, count: plane)) }
-                                        let meanD = total / Double(m)
-                                        var squares = 0.0
-                                        for i in 0..<n {
-                                            let row = x + (i * c + ch) * plane
-                                            for j in 0..<plane { let d = Double(row[j]) - meanD; squares += d * d }
+                normalized.withUnsafeMutableBufferPointer { xhat in
+                    mean.withUnsafeMutableBufferPointer { mean in
+                        invStd.withUnsafeMutableBufferPointer { invStd in
+                            variance.withUnsafeMutableBufferPointer { variance in
+                                let shared = UncheckedSendable((x.baseAddress!, xhat.baseAddress!, y.baseAddress!, mean.baseAddress!,
+                                                                invStd.baseAddress!, variance.baseAddress!))
+                                // One item = one channel: its statistics, then x̂ and y = γ·x̂ + β.
+                                parallelFor(c, grain: max(1, 16384 / max(m, 1))) { channels in
+                                    let (x, xhat, y, mean, invStd, variance) = shared.value
+                                    for ch in channels {
+                                        var mu: Float, v: Float
+                                        if training {  // two passes: the mean, then the biased variance
+                                            var total = 0.0
+                                            for i in 0..<n { total += Double(Elementwise.sum(x + (i &* c &+ ch) &* plane, count: plane)) }
+                                            mu = Float(total / Double(m))
+                                            var squares = 0.0
+                                            for i in 0..<n { squares += Double(sumOfSquaredDeviations(x + (i &* c &+ ch) &* plane, plane, mu)) }
+                                            v = Float(squares / Double(m))
+                                        } else {
+                                            mu = runningMean[ch]
+                                            v = runningVar[ch]
                                         }
-                                        mu = Float(meanD)
-                                        v = Float(squares / Double(m))
-                                    } else {
-                                        mu = runningMean[ch]
-                                        v = runningVar[ch]
-                                    }
-                                    let inv = 1 / (v + eps).squareRoot()
-                                    mean[ch] = mu
-                                    variance[ch] = v
-                                    invStd[ch] = inv
-                                    for i in 0..<n {
-                                        let offset = (i * c + ch) * plane
-                                        for j in 0..<plane { xhat[offset + j] = (x[offset + j] - mu) * inv }
+                                        let inv = 1 / (v + eps).squareRoot()
+                                        mean[ch] = mu
+                                        variance[ch] = v
+                                        invStd[ch] = inv
+                                        for i in 0..<n {
+                                            let offset = (i &* c &+ ch) &* plane
+                                            normalizeRun(x + offset, xhat + offset, y + offset, plane, mu, inv, gamma[ch], beta[ch])
+                                        }
                                     }
                                 }
                             }
@@ -127,29 +131,18 @@ public class BatchNorm: Layer {
                     }
                 }
             }
-            initialized = x.count
         }
         cachedNormalized = normalized
         cachedInvStd = invStd
         if training {
             let unbiased = Float(m) / Float(m - 1)
             for ch in 0..<c {
-                runningMean.scalars[ch] = (1 - momentum) * runningMean.scalars[ch] + momentum * mean[ch]
-                runningVar.scalars[ch] = (1 - momentum) * runningVar.scalars[ch] + momentum * variance[ch] * unbiased
+                self.runningMean.scalars[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
+                self.runningVar.scalars[ch] = (1 - momentum) * runningVar[ch] + momentum * variance[ch] * unbiased
             }
             numBatchesTracked = Tensor(numBatchesTracked.item + 1)
         }
-        guard let weight, let bias else { return Tensor(shape: x.shape, scalars: normalized) }
-        let gamma = weight.value.scalars, beta = bias.value.scalars
-        return Tensor(shape: x.shape) { y in
-            for i in 0..<n {
-                for ch in 0..<c {
-                    let offset = (i * c + ch) * plane
-                    let (g, b) = (gamma[ch], beta[ch])
-                    for j in 0..<plane { y[offset + j] = g * normalized[offset + j] + b }
-                }
-            }
-        }
+        return y
     }
 
     /// dy: [N, C, …] → dx: same shape; dγ += Σ dy·x̂, dβ += Σ dy.
@@ -178,25 +171,19 @@ public class BatchNorm: Layer {
                                     for ch in channels {
                                         var s1 = 0.0, s2 = 0.0
                                         for i in 0..<n {
-                                            let offset = (i * c + ch) * plane
-                                            for j in 0..<plane {
-                                                s1 += Double(dy[offset + j])
-                                                s2 += Double(dy[offset + j]) * Double(xhat[offset + j])
-                                            }
+                                            let offset = (i &* c &+ ch) &* plane
+                                            let (a, b) = sumAndDot(dy + offset, xhat + offset, plane)
+                                            s1 += Double(a)
+                                            s2 += Double(b)
                                         }
                                         sumDy[ch] = Float(s1)
                                         sumDyXhat[ch] = Float(s2)
                                         let scale = gamma[ch] * invStd[ch]
-                                        let meanDy = Float(s1 / m), meanDyXhat = Float(s2 / m)
+                                        // Evaluation: the statistics are constants, so only the scale remains.
+                                        let meanDy = training ? Float(s1 / m) : 0, meanDyXhat = training ? Float(s2 / m) : 0
                                         for i in 0..<n {
-                                            let offset = (i * c + ch) * plane
-                                            if training {
-                                                for j in 0..<plane {
-                                                    dx[offset + j] = scale * (dy[offset + j] - meanDy - xhat[offset + j] * meanDyXhat)
-                                                }
-                                            } else {
-                                                for j in 0..<plane { dx[offset + j] = scale * dy[offset + j] }
-                                            }
+                                            let offset = (i &* c &+ ch) &* plane
+                                            batchNormInputGradient(dy + offset, xhat + offset, dx + offset, plane, scale, meanDy, meanDyXhat)
                                         }
                                     }
                                 }
@@ -241,4 +228,74 @@ public final class BatchNorm2d: BatchNorm, CustomStringConvertible {
 
     /// `BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)`.
     public var description: String { summary("BatchNorm2d") }
+}
+
+// Per-run kernels of BatchNorm: SIMD16 over a contiguous run of one channel, scalar tail.
+
+/// Σ (x − mu)² over `count` floats.
+@inline(__always)
+private func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ count: Int, _ mu: Float) -> Float {
+    var lanes = SIMD16<Float>()
+    var i = 0
+    while i &+ 16 <= count {
+        let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mu
+        lanes.addProduct(d, d)
+        i &+= 16
+    }
+    var total = lanes.sum()
+    while i < count { let d = x[i] - mu; total += d * d; i &+= 1 }
+    return total
+}
+
+/// x̂ = (x − mu)·inv and y = γ·x̂ + β over `count` floats.
+@inline(__always)
+private func normalizeRun(
+    _ x: UnsafePointer<Float>, _ xhat: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ count: Int, _ mu: Float, _ inv: Float, _ gamma: Float, _ beta: Float
+) {
+    var i = 0
+    while i &+ 16 <= count {
+        let h = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mu) * inv
+        UnsafeMutableRawPointer(xhat + i).storeBytes(of: h, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: h * gamma + beta, as: SIMD16<Float>.self)
+        i &+= 16
+    }
+    while i < count {
+        let h = (x[i] - mu) * inv
+        xhat[i] = h
+        y[i] = h * gamma + beta
+        i &+= 1
+    }
+}
+
+/// (Σ dy, Σ dy·x̂) over `count` floats.
+@inline(__always)
+private func sumAndDot(_ dy: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ count: Int) -> (Float, Float) {
+    var sum = SIMD16<Float>(), dot = SIMD16<Float>()
+    var i = 0
+    while i &+ 16 <= count {
+        let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+        sum += g
+        dot.addProduct(g, UnsafeRawPointer(xhat + i).loadUnaligned(as: SIMD16<Float>.self))
+        i &+= 16
+    }
+    var (s, d) = (sum.sum(), dot.sum())
+    while i < count { s += dy[i]; d += dy[i] * xhat[i]; i &+= 1 }
+    return (s, d)
+}
+
+/// dx = scale·(dy − meanDy − x̂·meanDyXhat) over `count` floats.
+@inline(__always)
+private func batchNormInputGradient(
+    _ dy: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+    _ count: Int, _ scale: Float, _ meanDy: Float, _ meanDyXhat: Float
+) {
+    var i = 0
+    while i &+ 16 <= count {
+        let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+        let h = UnsafeRawPointer(xhat + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(dx + i).storeBytes(of: scale * (g - meanDy - h * meanDyXhat), as: SIMD16<Float>.self)
+        i &+= 16
+    }
+    while i < count { dx[i] = scale * (dy[i] - meanDy - xhat[i] * meanDyXhat); i &+= 1 }
 }

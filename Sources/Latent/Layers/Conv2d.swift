@@ -25,6 +25,9 @@ public final class Conv2d: Layer, CustomStringConvertible {
 
     private var geometry: ConvolutionGeometry?
     private var cachedColumns: [Float] = []  // im2col(x): [Cin·k², N·Ho·Wo]
+    private var outputScratch: [Float] = []  // W · cols: [Cout, N·Ho·Wo], reused across calls
+    private var gradientScratch: [Float] = []  // dy channel-major: [Cout, N·Ho·Wo]
+    private var columnGradientScratch: [Float] = []  // Wᵀ · dy: [Cin·k², N·Ho·Wo]
 
     /// A Conv2d initialized as PyTorch does (weight, then bias, drawn from `generator`).
     public init(
@@ -64,12 +67,15 @@ public final class Conv2d: Layer, CustomStringConvertible {
         geometry = g
         let (rows, columns) = (g.columnRows, g.columnCount)
         // cols = im2col(x): [Cin·k², N·Ho·Wo]
-        cachedColumns = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
-            x.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, buffer.baseAddress!, g) }
-            initialized = rows * columns
+        resizeScratch(&cachedColumns, rows * columns)
+        cachedColumns.withUnsafeMutableBufferPointer { cols in
+            x.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, cols.baseAddress!, g) }
         }
         // yᶜ = W · cols: [Cout, N·Ho·Wo], then to [N, Cout, Ho, Wo] adding the bias.
-        var product = [Float](repeating: 0, count: outChannels * columns)
+        var product = outputScratch
+        outputScratch = []
+        defer { outputScratch = product }
+        resizeScratch(&product, outChannels * columns)
         weight.value.withUnsafeBufferPointer { w in
             cachedColumns.withUnsafeBufferPointer { cols in
                 product.withUnsafeMutableBufferPointer { out in
@@ -95,8 +101,11 @@ public final class Conv2d: Layer, CustomStringConvertible {
         precondition(dy.shape == [g.batch, outChannels, g.outputHeight, g.outputWidth],
                      "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
         let (rows, columns, plane) = (g.columnRows, g.columnCount, g.outputHeight * g.outputWidth)
-        var dyc = [Float](repeating: 0, count: outChannels * columns)  // dy channel-major: [Cout, N·Ho·Wo]
-        var dcols = [Float](repeating: 0, count: rows * columns)
+        var dyc = gradientScratch, dcols = columnGradientScratch  // moved out while in use, put back after
+        (gradientScratch, columnGradientScratch) = ([], [])
+        defer { (gradientScratch, columnGradientScratch) = (dyc, dcols) }
+        resizeScratch(&dyc, outChannels * columns)  // dy channel-major: [Cout, N·Ho·Wo]
+        resizeScratch(&dcols, rows * columns)
         dy.withUnsafeBufferPointer { dy in
             dyc.withUnsafeMutableBufferPointer {
                 Convolution.toChannelMajor(dy.baseAddress!, $0.baseAddress!, batch: g.batch, channels: outChannels, plane: plane)

@@ -28,6 +28,8 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
 
     private var geometry: ConvolutionGeometry?  // the Conv2d this layer is the adjoint of (image side = output)
     private var cachedInput: [Float] = []       // x channel-major: [Cin, N·H·W]
+    private var columnScratch: [Float] = []     // Wᵀ · x in forward, im2col(dy) in backward: [Cout·k², N·H·W]
+    private var gradientScratch: [Float] = []   // dx channel-major: [Cin, N·H·W]
 
     /// A ConvTranspose2d initialized as PyTorch does (weight, then bias, drawn from `generator`).
     public init(
@@ -75,13 +77,16 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
         precondition(g.outputHeight == h && g.outputWidth == w, "\(description): inconsistent geometry for \(x.shape)")
         geometry = g
         let (rows, columns) = (g.columnRows, g.columnCount)  // Cout·k², N·H·W
-        cachedInput = [Float](unsafeUninitializedCapacity: inChannels * columns) { buffer, initialized in
+        resizeScratch(&cachedInput, inChannels * columns)
+        cachedInput.withUnsafeMutableBufferPointer { xc in
             x.withUnsafeBufferPointer {
-                Convolution.toChannelMajor($0.baseAddress!, buffer.baseAddress!, batch: n, channels: inChannels, plane: h * w)
+                Convolution.toChannelMajor($0.baseAddress!, xc.baseAddress!, batch: n, channels: inChannels, plane: h * w)
             }
-            initialized = inChannels * columns
         }
-        var cols = [Float](repeating: 0, count: rows * columns)
+        var cols = columnScratch  // moved out while in use, put back after
+        columnScratch = []
+        defer { columnScratch = cols }
+        resizeScratch(&cols, rows * columns)
         weight.value.withUnsafeBufferPointer { wt in
             cachedInput.withUnsafeBufferPointer { xc in
                 cols.withUnsafeMutableBufferPointer { cols in  // cols [Cout·k², N·H·W] = Wᵀ · xᶜ
@@ -114,9 +119,13 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
         precondition(dy.shape == [g.batch, outChannels, g.height, g.width],
                      "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.height), \(g.width)]")
         let (rows, columns) = (g.columnRows, g.columnCount)
-        var dcols = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
-            dy.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, buffer.baseAddress!, g) }
-            initialized = rows * columns
+        var dcols = columnScratch, dxc = gradientScratch  // moved out while in use, put back after
+        (columnScratch, gradientScratch) = ([], [])
+        defer { (columnScratch, gradientScratch) = (dcols, dxc) }
+        resizeScratch(&dcols, rows * columns)
+        resizeScratch(&dxc, inChannels * columns)  // dx channel-major: [Cin, N·H·W]
+        dcols.withUnsafeMutableBufferPointer { dcols in
+            dy.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, dcols.baseAddress!, g) }
         }
         if let bias {
             dy.withUnsafeBufferPointer { dy in
@@ -126,7 +135,6 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
                 }
             }
         }
-        var dxc = [Float](repeating: 0, count: inChannels * columns)  // dx channel-major: [Cin, N·H·W]
         dcols.withUnsafeMutableBufferPointer { dcols in
             cachedInput.withUnsafeBufferPointer { xc in
                 weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cin, Cout·k²] += xᶜ · dcolsᵀ
