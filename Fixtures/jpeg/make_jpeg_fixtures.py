@@ -53,6 +53,22 @@ def write_case(name, image, **options):
         f.write(header + b"\n%d %d\n255\n" % decoded.size + decoded.tobytes())
 
 
+def write_resized(name, size):
+    """NAME_cropS.ppm: torchvision's Resize(S) (shorter side to S, BILINEAR with antialias) + CenterCrop(S)."""
+    image = Image.open(os.path.join(HERE, name + ".jpg")).convert("RGB")
+    width, height = image.size
+    if width <= height:
+        new_size = (size, int(size * height / width))
+    else:
+        new_size = (int(size * width / height), size)
+    resized = image.resize(new_size, Image.BILINEAR)
+    left = int(round((new_size[0] - size) / 2.0))
+    top = int(round((new_size[1] - size) / 2.0))
+    cropped = resized.crop((left, top, left + size, top + size))
+    with open(os.path.join(HERE, f"{name}_crop{size}.ppm"), "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % cropped.size + cropped.tobytes())
+
+
 def main():
     for old in os.listdir(HERE):
         if old.endswith((".jpg", ".ppm", ".pgm")):
@@ -84,6 +100,10 @@ def main():
     write_case("celeba_like_420_178x218", synthetic(178, 218, 97), quality=75, subsampling=2)
     write_case("optimized_exif_comment_444_50x40", synthetic(50, 40, 98), quality=85, subsampling=0,
                optimize=True, exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00", comment="Latent fixture")
+    # Resize(S) + CenterCrop(S) references, computed as torchvision does on PIL images.
+    for name, size in (("celeba_like_420_178x218", 64), ("celeba_like_420_178x218", 32), ("q75_444_35x29", 16),
+                       ("q75_420_9x17", 12), ("gray_q90_64x48", 20)):
+        write_resized(name, size)
     # Progressive: must be rejected as unsupported.
     synthetic(24, 16, 99).save(os.path.join(HERE, "unsupported_progressive.jpg"), "JPEG", quality=75,
                                progressive=True)
