@@ -38,35 +38,36 @@ public enum FileIO {
         guard (info.st_mode & S_IFMT) != S_IFDIR else {
             throw FileIOError.cannotOpen(path: path, reason: "is a folder, expected a file")
         }
-        // Read in one go into a buffer sized from fstat; a file that grows meanwhile is read to its end.
-        var bytes = [UInt8]()
-        var chunkSize = max(Int(info.st_size), 0) + 1
-        while true {
-            let before = bytes.count
-            var readError: Int32 = 0
-            var atEnd = false
-            bytes.append(contentsOf: repeatElement(0, count: chunkSize))
-            let filled = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-                var filled = before
-                while filled < buffer.count {
-                    let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        readError = errno
-                        break
-                    }
-                    if n == 0 { atEnd = true; break }
-                    filled += n
+        // One read into a buffer sized from fstat, then chunks until end-of-file (a file that grows
+        // meanwhile, or a pipe whose size fstat does not know).
+        var readError: Int32 = 0
+        var atEnd = false
+        func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            var filled = 0
+            while filled < buffer.count {
+                let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    readError = errno
+                    break
                 }
-                return filled
+                if n == 0 { atEnd = true; break }
+                filled += n
             }
-            bytes.removeSubrange(filled...)
-            if readError != 0 {
-                throw FileIOError.readFailed(path: path, offset: filled, reason: String(cString: strerror(readError)))
-            }
-            if atEnd { return bytes }
-            chunkSize = max(filled, 1 << 16)
+            return filled
         }
+        var bytes = [UInt8](unsafeUninitializedCapacity: max(Int(info.st_size), 0)) { buffer, count in
+            count = fill(buffer)
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while readError == 0 && !atEnd {
+            let n = chunk.withUnsafeMutableBufferPointer { fill($0) }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        if readError != 0 {
+            throw FileIOError.readFailed(path: path, offset: bytes.count, reason: String(cString: strerror(readError)))
+        }
+        return bytes
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed

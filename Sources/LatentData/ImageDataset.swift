@@ -19,8 +19,8 @@ public enum PixelRange: Sendable, Equatable {
     @inlinable
     public func value(_ byte: UInt8) -> Float {
         switch self {
-        case .zeroToOne: return Float(byte) * (1 / 255)
-        case .minusOneToOne: return Float(byte) * (2 / 255) - 1
+        case .zeroToOne: return Float(byte) / 255
+        case .minusOneToOne: return Float(byte) / 127.5 - 1
         }
     }
 }
