@@ -1,7 +1,8 @@
 """PyTorch peer of chapter 3's dense VAE on binarized MNIST: the reference numbers, measured here.
 
 The pytorch/examples VAE (784-400-z-400-784, ReLU, z = 20), Adam lr 1e-3, batch 128, the training
-images binarized afresh in every batch, the test images binarized once (fixed seed). After the epochs
+images binarized afresh in every batch, the test images binarized once (by default exactly as chapter 3
+does it, so both evaluate on the same bits). After the epochs
 listed in --report it prints the test ELBO (one z sample per image, all 10,000 test images) and the
 importance-weighted log p(x) (K samples, the first --iw-images test images), in nats per image.
 
@@ -17,6 +18,36 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+MASK = (1 << 64) - 1
+
+
+def latent_binarization(pixels, seed):
+    """Latent's `ImageSet.binarized(seed:)`, bit for bit: SplitMix64-seeded xoshiro256**, one uniform
+    (24 bits) per pixel in order, pixel on when uniform < byte/255 (both float32)."""
+    x, state = seed, []
+    for _ in range(4):
+        x = (x + 0x9E3779B97F4A7C15) & MASK
+        z = x
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        state.append(z ^ (z >> 31))
+    s0, s1, s2, s3 = state
+    out = np.empty(pixels.size, dtype=np.uint32)
+    for i in range(pixels.size):
+        r = (s1 * 5) & MASK
+        out[i] = ((((r << 7) | (r >> 57)) & MASK) * 9 & MASK) >> 40
+        t = (s1 << 17) & MASK
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = ((s3 << 45) | (s3 >> 19)) & MASK
+    uniform = out.astype(np.float32) * np.float32(1.0 / 16777216.0)
+    p = pixels.reshape(-1).astype(np.float32) / np.float32(255)
+    return (uniform < p).astype(np.float32).reshape(pixels.shape)
 
 
 def read_idx_images(path):
@@ -90,12 +121,17 @@ def main():
     parser.add_argument("--iw-images", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--binarization", choices=["latent", "torch"], default="latent",
+                        help="the fixed test binarization: Latent's (seed 12345, identical to chapter 3's) or torch.bernoulli's")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     x_train = torch.from_numpy(read_idx_images(os.path.join(args.data, "train-images-idx3-ubyte.gz")).astype(np.float32) / 255)
-    x_test = torch.from_numpy(read_idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte.gz")).astype(np.float32) / 255)
-    x_test = torch.bernoulli(x_test, generator=torch.Generator().manual_seed(12345))  # one fixed binarization
+    test_bytes = read_idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte.gz"))
+    if args.binarization == "latent":  # the very test set chapter 3 evaluates on
+        x_test = torch.from_numpy(latent_binarization(test_bytes, 12345))
+    else:
+        x_test = torch.bernoulli(torch.from_numpy(test_bytes.astype(np.float32) / 255), generator=torch.Generator().manual_seed(12345))
     model = VAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     report = {int(e) for e in args.report.split(",")}

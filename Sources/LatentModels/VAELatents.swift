@@ -118,7 +118,7 @@ public func firstNonFiniteLayer(in network: Sequential, input x: Tensor) -> (ind
 }
 
 /// A training step produced a NaN or infinity: the chapters stop with where it happened.
-public struct NonFiniteError: Error, CustomStringConvertible {
+public struct VAENonFiniteError: Error, CustomStringConvertible {
     /// The epoch (1-based) in which it happened.
     public var epoch: Int
     /// The step within the epoch (1-based).
@@ -126,7 +126,7 @@ public struct NonFiniteError: Error, CustomStringConvertible {
     /// Which quantity or layer went non-finite, e.g. "encoder layer 3 Linear(…)" or "KL".
     public var location: String
 
-    /// A NonFiniteError at `epoch`/`step` in `location`.
+    /// A VAENonFiniteError at `epoch`/`step` in `location`.
     public init(epoch: Int, step: Int, location: String) {
         self.epoch = epoch
         self.step = step

@@ -2,49 +2,14 @@ import Foundation
 import Latent
 import LatentData
 
-// The pictures this chapter writes: PNG image grids and SVG charts. Small and self-contained so
-// the chapter reads on its own; the PNG bytes are zlib's deflate plus CRC from LatentData.
+// The pictures chapters 3 and 4 write: PNG image grids (LatentData's saveImage) and SVG charts
+// (line, bar, scatter), small and self-contained. Tutorials/04-BetaVAE/Pictures.swift links here.
 
-/// Images [N, C, H, W] with values in `range` → a PNG grid of `columns` columns, 2-pixel gaps.
+/// Images [N, C, H, W] with values in `range` → a PNG grid of `columns` columns (LatentData's
+/// torchvision-like `saveImage`), white 2-pixel gaps.
 func writeGrid(_ images: Tensor, columns: Int, range: PixelRange, to path: String) throws {
-    let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-    let rows = (n + columns - 1) / columns
-    let gap = 2
-    let width = columns * (w + gap) + gap, height = rows * (h + gap) + gap
-    let channels = c == 1 ? 1 : 3
-    var pixels = [UInt8](repeating: 255, count: width * height * channels)
     let (low, high) = range.bounds
-    for i in 0..<n {
-        let (top, left) = (gap + (i / columns) * (h + gap), gap + (i % columns) * (w + gap))
-        for y in 0..<h {
-            for x in 0..<w {
-                for k in 0..<channels {
-                    let v = images.scalars[((i * c + min(k, c - 1)) * h + y) * w + x]
-                    let byte = UInt8(max(0, min(255, ((v - low) / (high - low) * 255).rounded())))
-                    pixels[((top + y) * width + left + x) * channels + k] = byte
-                }
-            }
-        }
-    }
-    try FileIO.writeAtomically(png(width: width, height: height, channels: channels, pixels: pixels), to: path)
-}
-
-/// An 8-bit grayscale (1 channel) or RGB (3 channels) PNG of row-major pixels.
-func png(width: Int, height: Int, channels: Int, pixels: [UInt8]) -> [UInt8] {
-    func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 255), UInt8((v >> 8) & 255), UInt8(v & 255)] }
-    func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return bigEndian(UInt32(data.count)) + body + bigEndian(Zlib.crc32(body))
-    }
-    var raw = [UInt8]()
-    raw.reserveCapacity(height * (width * channels + 1))
-    for y in 0..<height {
-        raw.append(0)  // filter type None
-        raw += pixels[(y * width * channels)..<((y + 1) * width * channels)]
-    }
-    let header = bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, channels == 1 ? 0 : 2, 0, 0, 0]
-    let zlibStream = Zlib.deflate(raw)  // a zlib stream: header, deflate, Adler-32
-    return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlibStream) + chunk("IEND", [])
+    try saveImage(images, to: path, nrow: columns, padding: 2, padValue: 1, normalize: true, valueRange: (low, high))
 }
 
 /// One line of a chart: its name, its points, its colour, dashed or not.

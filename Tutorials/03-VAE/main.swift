@@ -154,7 +154,7 @@ struct VAEChapter: ParsableCommand {
                     let location = firstNonFiniteLayer(in: vae.encoder, input: x).map { "encoder layer \($0.index) \($0.layer)" }
                         ?? firstNonFiniteLayer(in: vae.decoder, input: z).map { "decoder layer \($0.index) \($0.layer)" }
                         ?? (rec.isFinite ? "the KL term" : "the reconstruction loss")
-                    throw NonFiniteError(epoch: epoch, step: step + 1, location: location)
+                    throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location)
                 }
                 // Backward: the decoder gives ∂L/∂z; the chain rule through z = μ + σ·ε gives   [eq. 5]
                 //   ∂L/∂μ = ∂L/∂z (+ β ∂KL/∂μ),   ∂L/∂log σ² = ∂L/∂z · ε · ½σ (+ β ∂KL/∂log σ²).

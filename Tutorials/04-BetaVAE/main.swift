@@ -133,7 +133,7 @@ struct BetaVAEChapter: ParsableCommand {
                         let location = firstNonFiniteLayer(in: vae.encoder, input: x).map { "encoder layer \($0.index) \($0.layer)" }
                             ?? firstNonFiniteLayer(in: vae.decoder, input: z).map { "decoder layer \($0.index) \($0.layer)" }
                             ?? (rec.isFinite ? "the KL term" : "the reconstruction loss")
-                        throw NonFiniteError(epoch: epoch, step: step + 1, location: location)
+                        throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location)
                     }
                     let dZ = vae.decoder.backward(dXHat)
                     _ = vae.encoder.backward(concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar))
