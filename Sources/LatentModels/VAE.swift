@@ -86,9 +86,16 @@ public final class VAE: Layer, CustomStringConvertible {
     ///
     ///     Linear z → 4f·8·8, Unflatten 4f×8×8             (the seed's d1)
     ///     ConvTranspose2d 4f→2f k4 s2 p1, BatchNorm2d, LeakyReLU(0.2)   8 → 16
-    ///     ConvTranspose2d 2f→f k4 s2 p1, BatchNorm2d, LeakyReLU(0.2)   16 → 32
+    ///     ConvTranspose2d 2f→f k4 s2 p1, BatchNorm2d, [LeakyReLU(0.2)] 16 → 32
     ///     ConvTranspose2d f→3 k4 s2 p1, Tanh                           32 → 64
-    public static func celeba(filters f: Int = 32, latent: Int = 128, using generator: inout SeededGenerator) -> VAE {
+    ///
+    /// The bracketed LeakyReLU is absent in the seed as it actually runs: its `OrderedDict` names two
+    /// layers `'leakyrelu1'`, and a repeated key keeps the first position with the second value, so the
+    /// notebook's decoder goes deconv2 → BatchNorm → deconv3 with no activation between.
+    /// `seedDecoder: true` (the default) reproduces that — it is what the PyTorch reference measured;
+    /// `false` puts the LeakyReLU back.
+    public static func celeba(filters f: Int = 32, latent: Int = 128, seedDecoder: Bool = true,
+                              using generator: inout SeededGenerator) -> VAE {
         let encoder = Sequential(
             Conv2d(inChannels: 3, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
             BatchNorm2d(numFeatures: f), ReLU(),
@@ -98,15 +105,20 @@ public final class VAE: Layer, CustomStringConvertible {
             BatchNorm2d(numFeatures: 4 * f), ReLU(),
             Flatten(),
             Linear(inFeatures: 4 * f * 8 * 8, outFeatures: 2 * latent, using: &generator))
-        let decoder = Sequential(
+        var decoderLayers: [any Layer] = [
             Linear(inFeatures: latent, outFeatures: 4 * f * 8 * 8, using: &generator),
             Unflatten([4 * f, 8, 8]),
             ConvTranspose2d(inChannels: 4 * f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
             BatchNorm2d(numFeatures: 2 * f), LeakyReLU(negativeSlope: 0.2),
             ConvTranspose2d(inChannels: 2 * f, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: f), LeakyReLU(negativeSlope: 0.2),
+            BatchNorm2d(numFeatures: f),
+        ]
+        if !seedDecoder { decoderLayers.append(LeakyReLU(negativeSlope: 0.2)) }
+        decoderLayers += [
             ConvTranspose2d(inChannels: f, outChannels: 3, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            Tanh())
+            Tanh(),
+        ]
+        let decoder = Sequential(decoderLayers)
         return VAE(kind: "celeba", latentDimension: latent, imageShape: [3, 64, 64], likelihood: .mse,
                    encoder: encoder, decoder: decoder)
     }

@@ -144,18 +144,22 @@ struct VAESmokeTests {
     }
 }
 
-/// Whether `python3 -c "import numpy, torch"` works here (the PyTorch reference script imports both).
-private let pythonWithNumpy: Bool = {
-    guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile)
-        ?? ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map({ "\($0)/python3" }).first(where: FileManager.default.isExecutableFile)
-    else { return false }
-    return (try? run(python, ["-c", "import numpy, torch"]).status) == 0
+/// The first python3 on PATH that can import numpy and torch (the reference script needs both), if any.
+private let python: String? = {
+    let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
+    for folder in path + ["/usr/bin", "/usr/local/bin"] {
+        let candidate = folder + "/python3"
+        if FileManager.default.isExecutableFile(atPath: candidate), (try? run(candidate, ["-c", "import numpy, torch"]).status) == 0 {
+            return candidate
+        }
+    }
+    return nil
 }()
 
 @Suite("The PyTorch reference evaluates on chapter 3's bits")
 struct ReferenceBinarizationTests {
     @Test("vae_reference_mnist.py's latent_binarization equals ImageSet.binarized(seed:) bit for bit",
-          .enabled(if: pythonWithNumpy), arguments: [UInt64(12345), 7])
+          .enabled(if: python != nil), arguments: [UInt64(12345), 7])
     func sameBits(seed: UInt64) throws {
         // 3 images of 4×4 covering every byte level that matters: 0, 255 and values in between.
         let bytes: [UInt8] = (0..<48).map { UInt8(($0 * 37) % 256) }
@@ -163,8 +167,7 @@ struct ReferenceBinarizationTests {
         let expected = set.binarized(seed: seed).pixels.map { $0 == 255 ? "1" : "0" }.joined()
         let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Benchmarks/pytorch").path
-        let python = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map({ "\($0)/python3" })
-            .first(where: FileManager.default.isExecutableFile) ?? "/usr/bin/python3"
+        let interpreter = try #require(python)
         let code = """
             import sys, numpy as np
             import importlib.util as u
@@ -173,7 +176,7 @@ struct ReferenceBinarizationTests {
             b = np.array([\(bytes.map(String.init).joined(separator: ","))], dtype=np.uint8).reshape(3, 16)
             print(''.join('1' if v else '0' for v in m.latent_binarization(b, \(seed)).reshape(-1)))
             """
-        let result = try run(python, ["-c", code])
+        let result = try run(interpreter, ["-c", code])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
     }

@@ -25,17 +25,18 @@ private let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#
 /// A colour per index from a 10-colour palette (labels 0–9).
 func paletteColor(_ i: Int) -> String { palette[((i % palette.count) + palette.count) % palette.count] }
 
-private func tickLabel(_ v: Double) -> String {
+/// A tick value with enough decimals to tell ticks `span / 4` apart.
+private func tickLabel(_ v: Double, span: Double) -> String {
     let a = Swift.abs(v)
     if a == 0 { return "0" }
-    if a >= 1000 || a < 0.01 { return String(format: "%.2g", v) }
-    if a >= 10 { return String(format: "%.0f", v) }
-    return String(format: "%.2f", v)
+    if a >= 100_000 || a < 1e-4 { return String(format: "%.3g", v) }
+    let decimals = max(0, min(6, 1 - Int(floor(log10(max(span / 4, 1e-12))))))
+    return String(format: "%.\(decimals)f", v)
 }
 
 /// Chart frame: axes with 5 ticks each, title and axis labels; returns the SVG body and a mapper.
 private func frame(title: String, xLabel: String, yLabel: String, xRange: (Double, Double), yRange: (Double, Double),
-                   width: Double, height: Double) -> (svg: String, map: (Double, Double) -> (Double, Double)) {
+                   width: Double, height: Double, xTicks: Bool = true) -> (svg: String, map: (Double, Double) -> (Double, Double)) {
     let (left, right, top, bottom) = (70.0, width - 150, 40.0, height - 50)
     let (x0, x1) = xRange.0 == xRange.1 ? (xRange.0 - 1, xRange.1 + 1) : xRange
     let (y0, y1) = yRange.0 == yRange.1 ? (yRange.0 - 1, yRange.1 + 1) : yRange
@@ -49,11 +50,13 @@ private func frame(title: String, xLabel: String, yLabel: String, xRange: (Doubl
     for i in 0...4 {
         let xv = x0 + (x1 - x0) * Double(i) / 4, yv = y0 + (y1 - y0) * Double(i) / 4
         let (px, _) = map(xv, y0), (_, py) = map(x0, yv)
-        s += "<line x1=\"\(px)\" y1=\"\(bottom)\" x2=\"\(px)\" y2=\"\(bottom + 5)\" stroke=\"black\"/>"
-        s += "<text x=\"\(px)\" y=\"\(bottom + 18)\" text-anchor=\"middle\" font-size=\"11\">\(tickLabel(xv))</text>\n"
+        if xTicks {
+            s += "<line x1=\"\(px)\" y1=\"\(bottom)\" x2=\"\(px)\" y2=\"\(bottom + 5)\" stroke=\"black\"/>"
+            s += "<text x=\"\(px)\" y=\"\(bottom + 18)\" text-anchor=\"middle\" font-size=\"11\">\(tickLabel(xv, span: x1 - x0))</text>\n"
+        }
         s += "<line x1=\"\(left - 5)\" y1=\"\(py)\" x2=\"\(left)\" y2=\"\(py)\" stroke=\"black\"/>"
         s += "<line x1=\"\(left)\" y1=\"\(py)\" x2=\"\(right)\" y2=\"\(py)\" stroke=\"#e0e0e0\"/>"
-        s += "<text x=\"\(left - 8)\" y=\"\(py + 4)\" text-anchor=\"end\" font-size=\"11\">\(tickLabel(yv))</text>\n"
+        s += "<text x=\"\(left - 8)\" y=\"\(py + 4)\" text-anchor=\"end\" font-size=\"11\">\(tickLabel(yv, span: y1 - y0))</text>\n"
     }
     s += "<text x=\"\((left + right) / 2)\" y=\"\(height - 12)\" text-anchor=\"middle\" font-size=\"12\">\(xLabel)</text>\n"
     s += "<text x=\"16\" y=\"\((top + bottom) / 2)\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 16 \((top + bottom) / 2))\">\(yLabel)</text>\n"
@@ -96,14 +99,15 @@ func barChart(_ values: [Double], labels: [String], title: String, xLabel: Strin
               width: Double = 720, height: Double = 360) -> String {
     let top = max(values.max() ?? 1, 1e-9) * 1.05
     let (body, map) = frame(title: title, xLabel: xLabel, yLabel: yLabel, xRange: (0, Double(values.count)),
-                            yRange: (0, top), width: width, height: height)
+                            yRange: (0, top), width: width, height: height, xTicks: false)
     var s = body
     for (i, v) in values.enumerated() {
         let (x0, y) = map(Double(i) + 0.1, v), (x1, y0) = map(Double(i) + 0.9, 0)
         s += "<rect x=\"\(x0)\" y=\"\(y)\" width=\"\(x1 - x0)\" height=\"\(y0 - y)\" fill=\"#1f77b4\"/>"
-        if values.count <= 64 {
+        let every = values.count <= 24 ? 1 : 8
+        if i % every == 0 {
             let (cx, _) = map(Double(i) + 0.5, 0)
-            s += "<text x=\"\(cx)\" y=\"\(y0 + 30)\" text-anchor=\"middle\" font-size=\"8\">\(labels[i])</text>"
+            s += "<text x=\"\(cx)\" y=\"\(y0 + 16)\" text-anchor=\"middle\" font-size=\"10\">\(labels[i])</text>"
         }
         s += "\n"
     }

@@ -30,6 +30,8 @@ struct VAEChapter: ParsableCommand {
     var latent: Int?
     @Option(help: "Width f of the celeba model (the seed: 64).")
     var filters: Int = 32
+    @Option(help: "CelebA decoder: seed (as seed 000 runs: no activation after its second BatchNorm) or full.")
+    var decoder: String = "seed"
     @Option(name: .customLong("batch-size"), help: "Images per batch (default: dense 128, conv 64, celeba 32).")
     var batchSize: Int?
     @Option(help: "Adam learning rate (default: 1e-3; celeba 5e-4 as the seed).")
@@ -71,6 +73,7 @@ struct VAEChapter: ParsableCommand {
         guard let lik = VAELikelihood(rawValue: likelihood ?? (isFaces ? "mse" : "bce")) else {
             throw ValidationError("--likelihood must be bce or mse")
         }
+        guard ["seed", "full"].contains(decoder) else { throw ValidationError("--decoder must be seed or full") }
         if isFaces && lik == .bce { throw ValidationError("the celeba model has a Tanh output: --likelihood mse") }
         let runFolder = out ?? "runs/vae-\(datasetName)"
         try FileIO.createFolder(runFolder)
@@ -102,7 +105,7 @@ struct VAEChapter: ParsableCommand {
         switch model {
         case "dense": vae = VAE.dense(latent: zDim, likelihood: lik, using: &rng)
         case "conv": vae = VAE.conv(latent: zDim, likelihood: lik, using: &rng)
-        default: vae = VAE.celeba(filters: filters, latent: zDim, using: &rng)
+        default: vae = VAE.celeba(filters: filters, latent: zDim, seedDecoder: decoder != "full", using: &rng)
         }
         let optimizer = isFaces
             ? Adam(parameters: vae.parameters, lr: learningRate, betas: (0.5, 0.999), weightDecay: 1e-5)  // seed 000
@@ -200,7 +203,7 @@ struct VAEChapter: ParsableCommand {
             "test_rec_per_epoch": history.testRec, "test_kl_per_epoch": history.testKL,
             "test_elbo_per_epoch": zip(history.testRec, history.testKL).map { -($0 + $1) },
         ]
-        if isFaces { summary["filters"] = filters; summary["test_mse_per_epoch"] = history.testPixelMSE }
+        if isFaces { summary["filters"] = filters; summary["decoder"] = decoder; summary["test_mse_per_epoch"] = history.testPixelMSE }
         if history.epochs > 0 {
             summary["test_elbo"] = -(history.testRec.last! + history.testKL.last!)
             summary["test_kl"] = history.testKL.last!

@@ -35,6 +35,8 @@ struct BetaVAEChapter: ParsableCommand {
     var latent: Int?
     @Option(help: "Width f of the CelebA model.")
     var filters: Int = 32
+    @Option(help: "CelebA decoder: seed (as seed 000 runs: no activation after its second BatchNorm) or full.")
+    var decoder: String = "seed"
     @Option(name: .customLong("batch-size"), help: "Images per batch (default: 64 MNIST as seed 001, 32 CelebA).")
     var batchSize: Int?
     @Option(help: "Adam learning rate (default: 1e-3 MNIST as seed 001, 5e-4 CelebA as seed 000).")
@@ -59,6 +61,7 @@ struct BetaVAEChapter: ParsableCommand {
         let isFaces = dataset == "celeba"
         let kind = isFaces ? "celeba" : model
         guard ["dense", "conv", "celeba"].contains(kind) else { throw ValidationError("--model must be conv or dense") }
+        guard ["seed", "full"].contains(decoder) else { throw ValidationError("--decoder must be seed or full") }
         let zDim = latent ?? (isFaces ? 128 : (kind == "dense" ? 20 : 64))
         let batch = batchSize ?? (isFaces ? 32 : 64)
         let learningRate = lr ?? (isFaces ? 5e-4 : 1e-3)
@@ -97,7 +100,7 @@ struct BetaVAEChapter: ParsableCommand {
             let vae: VAE = switch kind {
             case "dense": .dense(latent: zDim, likelihood: .mse, using: &rng)
             case "conv": .conv(latent: zDim, likelihood: .mse, using: &rng)
-            default: .celeba(filters: filters, latent: zDim, using: &rng)
+            default: .celeba(filters: filters, latent: zDim, seedDecoder: decoder != "full", using: &rng)
             }
             let optimizer = isFaces
                 ? Adam(parameters: vae.parameters, lr: learningRate, betas: (0.5, 0.999), weightDecay: 1e-5)
@@ -194,7 +197,7 @@ struct BetaVAEChapter: ParsableCommand {
         }
         let summary: [String: Any] = [
             "chapter": "04-BetaVAE", "dataset": dataset, "model": kind, "latent": zDim, "batch_size": batch, "lr": learningRate,
-            "epochs": epochs, "seed": seed, "train_images": train.count, "test_images": test.count, "threads": Parallel.threadCount,
+            "epochs": epochs, "seed": seed, "decoder": isFaces ? decoder : "n/a", "train_images": train.count, "test_images": test.count, "threads": Parallel.threadCount,
             "loss": "mean squared error per pixel + beta * KL (summed over z, mean over the batch)",
             "active_unit_rule": "Var over test images of mu_j > 0.01",
             "betas": results,
