@@ -22,9 +22,19 @@ struct History {
     var epochs: Int { trainRec.count }
 }
 
-/// A JSON text of a dictionary of numbers, strings and arrays (keys sorted).
+/// A JSON text of a dictionary of numbers, strings and arrays (keys sorted); NaN and ±Inf become null
+/// (JSON has no such numbers — e.g. the metrics of a run with 0 epochs).
 func jsonText(_ object: [String: Any]) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    func clean(_ value: Any) -> Any {
+        switch value {
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let f as Float: return f.isFinite ? Double(f) : NSNull()
+        case let array as [Any]: return array.map(clean)
+        case let dictionary as [String: Any]: return dictionary.mapValues(clean)
+        default: return value
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])
     return String(decoding: data, as: UTF8.self) + "\n"
 }
 
