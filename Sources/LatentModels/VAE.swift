@@ -1,0 +1,237 @@
+import Latent
+
+/// How a VAE's decoder output is read as a distribution over pixels, `--likelihood bce|mse`.
+public enum VAELikelihood: String, Sendable, CaseIterable {
+    /// Bernoulli: the decoder emits logits, reconstruction = binary cross-entropy with logits (nats).
+    case bce
+    /// Gaussian with fixed variance: the decoder emits pixels (Sigmoid/Tanh last), reconstruction = squared error.
+    case mse
+}
+
+/// A variational autoencoder: an encoder that emits (μ, log σ²) side by side and a decoder from z.
+///
+/// The model holds the two networks and nothing else: sampling z = μ + σ·ε, the KL and the
+/// reconstruction loss are written out by the chapter that trains it (ARCHITECTURE.md §4).
+///
+///     encoder: x [N, C, H, W] → [N, 2·z]   (columns 0..<z are μ, z..<2z are log σ²)
+///     decoder: z [N, z] → x̂ [N, C, H, W]   (logits for `.bce`, pixels for `.mse`)
+///
+/// Parameter names are `encoder.<i>.…` and `decoder.<i>.…`, PyTorch's for this module tree.
+public final class VAE: Layer, CustomStringConvertible {
+    /// Which architecture: `dense`, `conv` or `celeba`.
+    public let kind: String
+    /// The latent size z.
+    public let latentDimension: Int
+    /// One image's shape [C, H, W].
+    public let imageShape: [Int]
+    /// What the decoder's output means.
+    public let likelihood: VAELikelihood
+    /// x → (μ, log σ²): [N, C, H, W] → [N, 2·z].
+    public let encoder: Sequential
+    /// z → x̂: [N, z] → [N, C, H, W].
+    public let decoder: Sequential
+
+    /// A VAE from its two halves.
+    public init(kind: String, latentDimension: Int, imageShape: [Int], likelihood: VAELikelihood,
+                encoder: Sequential, decoder: Sequential) {
+        self.kind = kind
+        self.latentDimension = latentDimension
+        self.imageShape = imageShape
+        self.likelihood = likelihood
+        self.encoder = encoder
+        self.decoder = decoder
+    }
+
+    /// The pytorch/examples MNIST VAE: 784 → hidden → (μ, log σ²) and z → hidden → 784, ReLU.
+    ///
+    /// The two encoder heads (fc21, fc22 there) are one Linear(hidden, 2·z) here: the same
+    /// initialization distribution (both have fan-in `hidden`), one GEMM instead of two.
+    public static func dense(
+        inputs: [Int] = [1, 28, 28], hidden: Int = 400, latent: Int = 20, likelihood: VAELikelihood = .bce,
+        using generator: inout SeededGenerator
+    ) -> VAE {
+        let pixels = inputs.reduce(1, *)
+        let encoder = Sequential(
+            Flatten(),
+            Linear(inFeatures: pixels, outFeatures: hidden, using: &generator),
+            ReLU(),
+            Linear(inFeatures: hidden, outFeatures: 2 * latent, using: &generator))
+        var decoderLayers: [any Layer] = [
+            Linear(inFeatures: latent, outFeatures: hidden, using: &generator),
+            ReLU(),
+            Linear(inFeatures: hidden, outFeatures: pixels, using: &generator),
+        ]
+        if likelihood == .mse { decoderLayers.append(Sigmoid()) }
+        decoderLayers.append(Unflatten(inputs))
+        return VAE(kind: "dense", latentDimension: latent, imageShape: inputs, likelihood: likelihood,
+                   encoder: encoder, decoder: Sequential(decoderLayers))
+    }
+
+    /// Seed 001's convolutional VAE for 28×28 digits: its AE (`ConvAutoencoder`) with the encoder
+    /// emitting 2·z values. For `.bce` the final Sigmoid is left out (the loss takes logits).
+    public static func conv(latent: Int = 64, likelihood: VAELikelihood = .mse, using generator: inout SeededGenerator) -> VAE {
+        let encoder = ConvAutoencoder.makeEncoder(outputs: 2 * latent, using: &generator)
+        var decoder = ConvAutoencoder.makeDecoder(latentDimension: latent, using: &generator)
+        if likelihood == .bce { decoder = Sequential(Array(decoder.layers.dropLast())) }
+        return VAE(kind: "conv", latentDimension: latent, imageShape: [1, 28, 28], likelihood: likelihood,
+                   encoder: encoder, decoder: decoder)
+    }
+
+    /// Seed 000's CelebA VAE at width f (the seed: f = 64, z = 512), for 64×64×3 images in [-1, 1].
+    ///
+    ///     Conv2d 3→f k4 s2 p1, BatchNorm2d, ReLU            64 → 32
+    ///     Conv2d f→2f k4 s2 p1, BatchNorm2d, ReLU           32 → 16
+    ///     Conv2d 2f→4f k4 s2 p1, BatchNorm2d, ReLU          16 → 8
+    ///     Flatten, Linear 4f·8·8 → 2·z   (the seed's fc1 and fc2 side by side)
+    ///
+    ///     Linear z → 4f·8·8, Unflatten 4f×8×8             (the seed's d1)
+    ///     ConvTranspose2d 4f→2f k4 s2 p1, BatchNorm2d, LeakyReLU(0.2)   8 → 16
+    ///     ConvTranspose2d 2f→f k4 s2 p1, BatchNorm2d, [LeakyReLU(0.2)] 16 → 32
+    ///     ConvTranspose2d f→3 k4 s2 p1, Tanh                           32 → 64
+    ///
+    /// The bracketed LeakyReLU is absent in the seed as it actually runs: its `OrderedDict` names two
+    /// layers `'leakyrelu1'`, and a repeated key keeps the first position with the second value, so the
+    /// notebook's decoder goes deconv2 → BatchNorm → deconv3 with no activation between.
+    /// `seedDecoder: true` (the default) reproduces that — it is what the PyTorch reference measured;
+    /// `false` puts the LeakyReLU back.
+    public static func celeba(filters f: Int = 32, latent: Int = 128, seedDecoder: Bool = true,
+                              using generator: inout SeededGenerator) -> VAE {
+        let encoder = Sequential(
+            Conv2d(inChannels: 3, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: f), ReLU(),
+            Conv2d(inChannels: f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 2 * f), ReLU(),
+            Conv2d(inChannels: 2 * f, outChannels: 4 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 4 * f), ReLU(),
+            Flatten(),
+            Linear(inFeatures: 4 * f * 8 * 8, outFeatures: 2 * latent, using: &generator))
+        var decoderLayers: [any Layer] = [
+            Linear(inFeatures: latent, outFeatures: 4 * f * 8 * 8, using: &generator),
+            Unflatten([4 * f, 8, 8]),
+            ConvTranspose2d(inChannels: 4 * f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 2 * f), LeakyReLU(negativeSlope: 0.2),
+            ConvTranspose2d(inChannels: 2 * f, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: f),
+        ]
+        if !seedDecoder { decoderLayers.append(LeakyReLU(negativeSlope: 0.2)) }
+        decoderLayers += [
+            ConvTranspose2d(inChannels: f, outChannels: 3, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            Tanh(),
+        ]
+        let decoder = Sequential(decoderLayers)
+        return VAE(kind: "celeba", latentDimension: latent, imageShape: [3, 64, 64], likelihood: .mse,
+                   encoder: encoder, decoder: decoder)
+    }
+
+    /// `VAE(kind, z=…, likelihood)` followed by both Sequentials as PyTorch prints them.
+    public var description: String {
+        let indent = { (text: String) in text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") }
+        return "VAE(\(kind), z=\(latentDimension), likelihood=\(likelihood.rawValue))\n"
+            + "  (encoder): \(indent(encoder.description))\n  (decoder): \(indent(decoder.description))\n)"
+    }
+
+    /// The layer table of both halves for one batch of `batch` images.
+    public func summary(batch: Int = 1) -> String {
+        "encoder\n" + encoder.summary(input: [batch] + imageShape)
+            + "\ndecoder\n" + decoder.summary(input: [batch, latentDimension])
+            + "\ntotal parameters: \(parameterCount)"
+    }
+
+    /// Training or evaluation mode of both halves.
+    public var isTraining: Bool {
+        get { encoder.isTraining }
+        set { encoder.isTraining = newValue; decoder.isTraining = newValue }
+    }
+
+    /// `encoder.*` then `decoder.*`.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        encoder.namedParameters.map { ("encoder." + $0.name, $0.parameter) }
+            + decoder.namedParameters.map { ("decoder." + $0.name, $0.parameter) }
+    }
+
+    /// `encoder.*` then `decoder.*` BatchNorm buffers.
+    public var namedBuffers: [(name: String, value: Tensor)] {
+        encoder.namedBuffers.map { ("encoder." + $0.name, $0.value) } + decoder.namedBuffers.map { ("decoder." + $0.name, $0.value) }
+    }
+
+    /// Sets `encoder.<i>.<buffer>` or `decoder.<i>.<buffer>`.
+    public func setBuffer(_ name: String, to value: Tensor) {
+        if name.hasPrefix("encoder.") {
+            encoder.setBuffer(String(name.dropFirst("encoder.".count)), to: value)
+        } else if name.hasPrefix("decoder.") {
+            decoder.setBuffer(String(name.dropFirst("decoder.".count)), to: value)
+        } else {
+            preconditionFailure("VAE has no buffer named \(name)")
+        }
+    }
+
+    /// x: [N, C, H, W] → (μ, log σ²), each [N, z].
+    public func encode(_ x: Tensor) -> (mu: Tensor, logVar: Tensor) {
+        let (mu, logVar) = encoder.forward(x).splitColumns(latentDimension)
+        return (mu, logVar)
+    }
+
+    /// z: [N, z] → images [N, C, H, W] in the data's pixel range (σ of the logits for `.bce`).
+    public func decodeImages(_ z: Tensor) -> Tensor {
+        let out = decoder.forward(z)
+        return likelihood == .bce ? sigmoid(out) : out
+    }
+
+    /// x → decoder(μ): the deterministic reconstruction (raw decoder output: logits for `.bce`).
+    public func forward(_ x: Tensor) -> Tensor {
+        decoder.forward(encode(x).mu)
+    }
+
+    /// dx̂ → dx through decoder then encoder; log σ² receives no gradient (μ was decoded).
+    public func backward(_ dy: Tensor) -> Tensor {
+        let dz = decoder.backward(dy)
+        return encoder.backward(concatColumns(dz, Tensor.zeros(dz.shape)))
+    }
+
+    /// Images x: [N, C, H, W] → reconstructions decoded from μ, in evaluation mode, `batch` at a time.
+    public func reconstruct(_ x: Tensor, batch: Int = 256) -> Tensor {
+        let wasTraining = isTraining
+        isTraining = false
+        defer { isTraining = wasTraining }
+        var parts: [Tensor] = []
+        var start = 0
+        while start < x.shape[0] {
+            let end = min(start + batch, x.shape[0])
+            parts.append(decodeImages(encode(x.slice(start..<end)).mu))
+            start = end
+        }
+        return concatBatch(parts)
+    }
+
+    /// Images x: [N, C, H, W] → (μ, log σ²) for all N, in evaluation mode, `batch` at a time.
+    public func encodeAll(_ x: Tensor, batch: Int = 256) -> (mu: Tensor, logVar: Tensor) {
+        let wasTraining = isTraining
+        isTraining = false
+        defer { isTraining = wasTraining }
+        var mus: [Tensor] = [], logVars: [Tensor] = []
+        var start = 0
+        while start < x.shape[0] {
+            let end = min(start + batch, x.shape[0])
+            let (mu, logVar) = encode(x.slice(start..<end))
+            mus.append(mu)
+            logVars.append(logVar)
+            start = end
+        }
+        return (concatBatch(mus), concatBatch(logVars))
+    }
+
+    /// Codes z: [N, z] → images, in evaluation mode.
+    public func decodeAll(_ z: Tensor, batch: Int = 256) -> Tensor {
+        let wasTraining = isTraining
+        isTraining = false
+        defer { isTraining = wasTraining }
+        var parts: [Tensor] = []
+        var start = 0
+        while start < z.shape[0] {
+            let end = min(start + batch, z.shape[0])
+            parts.append(decodeImages(z.slice(start..<end)))
+            start = end
+        }
+        return concatBatch(parts)
+    }
+}

@@ -1,0 +1,82 @@
+import Latent
+
+/// The two terms of the ELBO, averaged per image over a data set.
+///
+///     ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z))      (nats for a Bernoulli decoder)
+///
+/// `reconstruction` is −E_q[log p(x|z)] as the chapter's loss writes it: BCE summed over pixels for
+/// `.bce`, the squared error summed over pixels for `.mse`.
+public struct ELBOEstimate: Sendable, Equatable {
+    /// Mean reconstruction term per image (one z sample each).
+    public var reconstruction: Double
+    /// Mean KL(q(z|x) ‖ N(0, I)) per image, in closed form.
+    public var kl: Double
+    /// The number of images averaged.
+    public var count: Int
+
+    /// −(reconstruction + KL): the evidence lower bound per image (higher is better).
+    public var elbo: Double { -(reconstruction + kl) }
+}
+
+extension VAE {
+    /// The ELBO terms over `images` [N, C, H, W] (already in the model's pixel range, binarized for
+    /// `.bce` when measuring nats), one z = μ + σ·ε sample per image, in evaluation mode.
+    public func evaluateELBO(images: Tensor, batch: Int = 500, using generator: inout SeededGenerator) -> ELBOEstimate {
+        let wasTraining = isTraining
+        isTraining = false
+        defer { isTraining = wasTraining }
+        let n = images.shape[0]
+        var reconstruction = 0.0, kl = 0.0
+        var start = 0
+        while start < n {
+            let end = min(start + batch, n)
+            let x = images.slice(start..<end)
+            let (mu, logVar) = encode(x)
+            let eps = Tensor.randomNormal(like: mu, using: &generator)
+            let z = mu + exp(0.5 * logVar) * eps
+            let xHat = decoder.forward(z)
+            let rec = likelihood == .bce
+                ? binaryCrossEntropyWithLogits(xHat, x, reduction: .sum).loss
+                : mse(xHat, x, reduction: .sum).loss
+            reconstruction += Double(rec)
+            kl += Double(gaussianKL(mu: mu, logVar: logVar, reduction: .sum).loss)
+            start = end
+        }
+        return ELBOEstimate(reconstruction: reconstruction / Double(max(n, 1)), kl: kl / Double(max(n, 1)), count: n)
+    }
+
+    /// Mean squared error per pixel between `images` and their reconstructions from z = μ, in the
+    /// model's pixel range (divide by 4 to express [-1, 1] pixels on the [0, 1] scale).
+    public func reconstructionMSE(images: Tensor, batch: Int = 256) -> Double {
+        let xHat = reconstruct(images, batch: batch)
+        return Double(mse(xHat, images, reduction: .mean).loss)
+    }
+}
+
+/// Burda et al.'s active units: latent dimension j is active when its posterior mean moves with the
+/// input, Var_x(μⱼ(x)) > threshold (0.01 in the IWAE paper).
+///
+/// mu: [N, D] posterior means over a data set → (variance of each column [D], number active).
+public func activeUnits(mu: Tensor, threshold: Float = 0.01) -> (variances: [Float], active: Int) {
+    precondition(mu.rank == 2 && mu.shape[0] > 1, "activeUnits needs [N, D] with N > 1, got \(mu.shape)")
+    let (n, d) = (mu.shape[0], mu.shape[1])
+    var mean = [Double](repeating: 0, count: d), square = [Double](repeating: 0, count: d)
+    for row in 0..<n {
+        for j in 0..<d {
+            let v = Double(mu.scalars[row * d + j])
+            mean[j] += v
+            square[j] += v * v
+        }
+    }
+    let variances = (0..<d).map { j -> Float in
+        let m = mean[j] / Double(n)
+        return Float(max(square[j] / Double(n) - m * m, 0))
+    }
+    return (variances, variances.filter { $0 > threshold }.count)
+}
+
+/// The indices of the `count` largest entries of `values`, largest first (e.g. the latent
+/// dimensions carrying the most KL, for traversals).
+public func largestIndices(_ values: [Float], count: Int) -> [Int] {
+    Array(values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(count))
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import Latent
+import LatentData
+import LatentModels
+
+/// The shared data folder: LATENT_DATA, else ../shared/data beside the package root.
+private let sharedData: String? = {
+    if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], FileManager.default.fileExists(atPath: env) { return env }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+}()
+
+/// A chapter executable built beside this test bundle (`swift build` / `swift test` build them all).
+private func chapterExecutable(_ name: String) -> String? {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [folder, folder.deletingLastPathComponent()] {
+        let path = candidate.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+private let mnistAvailable = sharedData.map { FileManager.default.fileExists(atPath: $0 + "/mnist/t10k-images-idx3-ubyte.gz") } ?? false
+
+/// Runs `executable` with `arguments`; returns its exit status and output.
+private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Width and height from a PNG's IHDR, after checking its signature.
+private func pngSize(_ path: String) throws -> (width: Int, height: Int) {
+    let bytes = try FileIO.readFile(path)
+    try #require(bytes.count > 24 && bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(path) is not a PNG")
+    let be = { (i: Int) in bytes[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+    return (be(16), be(20))
+}
+
+private func temporaryFolder(_ name: String) -> String {
+    let path = NSTemporaryDirectory() + "latent-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite("Chapters 3 and 4 on tiny data", .serialized)
+struct VAESmokeTests {
+    @Test("A few hundred VAE steps (the chapter's step) on tiny binary patterns raise the test ELBO")
+    func trainingRaisesELBO() {
+        var g = SeededGenerator(seed: 21)
+        // Four 4×4 binary patterns with 5% pixel noise: a VAE can learn them quickly.
+        let patterns: [[Float]] = (0..<4).map { k in (0..<16).map { p in (p / 4 == k || p % 4 == k) ? 1 : 0 } }
+        func batch(_ n: Int) -> Tensor {
+            var scalars: [Float] = []
+            for _ in 0..<n {
+                let p = patterns[Int(g.next() % 4)]
+                scalars += p.map { g.nextUniform() < 0.05 ? 1 - $0 : $0 }
+            }
+            return Tensor(shape: [n, 1, 4, 4], scalars: scalars)
+        }
+        let test = batch(200)
+        let model = VAE.dense(inputs: [1, 4, 4], hidden: 32, latent: 2, likelihood: .bce, using: &g)
+        let optimizer = Adam(parameters: model.parameters, lr: 1e-2)
+        var evalRng = SeededGenerator(seed: 1)
+        let before = model.evaluateELBO(images: test, using: &evalRng).elbo
+        for _ in 0..<300 {
+            let x = batch(32)
+            optimizer.zeroGrad()
+            let (mu, logVar) = model.encoder.forward(x).splitColumns(2)
+            let eps = Tensor.randomNormal(like: mu, using: &g)
+            let std = exp(0.5 * logVar)
+            let z = mu + std * eps
+            let (_, dXHat) = binaryCrossEntropyWithLogits(model.decoder.forward(z), x, reduction: .sum)
+            let (_, dMu, dLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: .sum)
+            let dZ = model.decoder.backward(dXHat)
+            _ = model.encoder.backward(concatColumns(dZ + dMu, dZ * eps * 0.5 * std + dLogVar))
+            optimizer.step()
+        }
+        evalRng = SeededGenerator(seed: 1)
+        let after = model.evaluateELBO(images: test, using: &evalRng).elbo
+        var iwRng = SeededGenerator(seed: 2)
+        let iw = model.importanceWeightedLogLikelihood(images: test, samples: 50, using: &iwRng).reduce(0, +) / 200
+        #expect(after > before + 2, "ELBO before \(before), after \(after)")
+        #expect(iw > after, "log p(x) estimate \(iw) should sit above the ELBO \(after)")
+        #expect(after > -16 * Foundation.log(2.0), "better than coin flips per pixel: \(after)")
+    }
+
+    @Test("vae writes decodable pictures and summary.json, and --resume continues the run",
+          .enabled(if: mnistAvailable && chapterExecutable("vae") != nil))
+    func vaeChapterRun() throws {
+        let exe = try #require(chapterExecutable("vae"))
+        let out = temporaryFolder("vae")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let common = ["--data", sharedData! + "/mnist", "--limit", "512", "--test-limit", "128", "--latent", "2",
+                      "--iw", "8", "--iw-images", "16", "--out", out]
+        let first = try run(exe, common + ["--epochs", "1"])
+        #expect(first.status == 0, "\(first.output)")
+        for name in ["reconstructions.png", "samples.png", "interpolation.png", "manifold.png"] {
+            let size = try pngSize(out + "/" + name)
+            #expect(size.width > 28 && size.height > 28, "\(name) is \(size)")
+        }
+        for name in ["curves.svg", "latent-scatter.svg"] {
+            let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
+            #expect(text.hasPrefix("<svg") && text.hasSuffix("</svg>\n"), "\(name)")
+        }
+        let second = try run(exe, common + ["--epochs", "2", "--resume"])
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.contains("resumed from"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any])
+        #expect(summary["epochs"] as? Int == 2)
+        #expect((summary["test_elbo_per_epoch"] as? [Double])?.count == 2)
+        let elbo = try #require(summary["test_elbo"] as? Double), nll = try #require(summary["test_nll_iw"] as? Double)
+        #expect(summary["iw_samples"] as? Int == 8)
+        #expect(elbo < 0 && nll < 0 && elbo.isFinite && nll.isFinite)
+    }
+
+    @Test("beta-vae --sweep writes the comparison grid and one table row per β",
+          .enabled(if: mnistAvailable && chapterExecutable("beta-vae") != nil))
+    func betaSweepRun() throws {
+        let exe = try #require(chapterExecutable("beta-vae"))
+        let out = temporaryFolder("beta-vae")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try run(exe, ["--data", sharedData! + "/mnist", "--sweep", "--betas", "0,1", "--epochs", "1", "--limit", "256",
+                                   "--test-limit", "64", "--latent", "8", "--traverse", "3", "--out", out])
+        #expect(result.status == 0, "\(result.output)")
+        let grid = try pngSize(out + "/comparison.png")
+        #expect(grid.height > 5 * 28)  // test images + 2 rows per β
+        _ = try pngSize(out + "/traversals-beta1.png")
+        let bars = try String(contentsOfFile: out + "/kl-per-dimension-beta0.svg", encoding: .utf8)
+        #expect(bars.components(separatedBy: "<rect").count - 1 == 1 + 8)  // background + one bar per dimension
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any])
+        let rows = try #require(summary["betas"] as? [[String: Any]])
+        #expect(rows.map { $0["beta"] as? Double } == [0, 1])
+        for row in rows { #expect((row["kl_per_dimension"] as? [Double])?.count == 8) }
+    }
+}
+
+/// The first python3 on PATH that can import numpy and torch (the reference script needs both), if any.
+private let python: String? = {
+    let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
+    for folder in path + ["/usr/bin", "/usr/local/bin"] {
+        let candidate = folder + "/python3"
+        if FileManager.default.isExecutableFile(atPath: candidate), (try? run(candidate, ["-c", "import numpy, torch"]).status) == 0 {
+            return candidate
+        }
+    }
+    return nil
+}()
+
+@Suite("The PyTorch reference evaluates on chapter 3's bits")
+struct ReferenceBinarizationTests {
+    @Test("vae_reference_mnist.py's latent_binarization equals ImageSet.binarized(seed:) bit for bit",
+          .enabled(if: python != nil), arguments: [UInt64(12345), 7])
+    func sameBits(seed: UInt64) throws {
+        // 3 images of 4×4 covering every byte level that matters: 0, 255 and values in between.
+        let bytes: [UInt8] = (0..<48).map { UInt8(($0 * 37) % 256) }
+        let set = ImageSet(count: 3, channels: 1, height: 4, width: 4, pixels: bytes, labels: nil)
+        let expected = set.binarized(seed: seed).pixels.map { $0 == 255 ? "1" : "0" }.joined()
+        let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/pytorch").path
+        let interpreter = try #require(python)
+        let code = """
+            import sys, numpy as np
+            import importlib.util as u
+            spec = u.spec_from_file_location('ref', '\(scripts)/vae_reference_mnist.py'); m = u.module_from_spec(spec)
+            spec.loader.exec_module(m)
+            b = np.array([\(bytes.map(String.init).joined(separator: ","))], dtype=np.uint8).reshape(3, 16)
+            print(''.join('1' if v else '0' for v in m.latent_binarization(b, \(seed)).reshape(-1)))
+            """
+        let result = try run(interpreter, ["-c", code])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+    }
+}

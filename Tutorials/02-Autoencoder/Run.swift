@@ -1,0 +1,228 @@
+// The chapter's plumbing: options, data, the run folder, history, Ctrl-C. The story is in main.swift.
+import ArgumentParser
+import Foundation
+import Latent
+import LatentData
+import LatentModels
+import Synchronization
+
+/// The datasets this chapter trains on.
+enum DatasetName: String, ExpressibleByArgument, CaseIterable {
+    case mnist, fashionMNIST = "fashion-mnist", celeba
+}
+
+/// The two model families.
+enum ModelName: String, ExpressibleByArgument, CaseIterable {
+    case dense, conv
+}
+
+/// The options with every default resolved (what the checkpoint and summary.json record).
+struct RunConfig {
+    let dataset: DatasetName
+    let model: ModelName
+    let epochs: Int
+    let latent: Int
+    let batchSize: Int
+    let lr: Float
+    let noise: Float
+    let width: Int
+    let seed: UInt64
+    let threads: Int
+    let outFolder: String
+
+    init(_ options: AutoencoderChapter) {
+        dataset = options.dataset
+        model = options.model
+        let faces = dataset == .celeba && model == .conv
+        epochs = options.epochs ?? (faces ? 5 : 10)
+        latent = options.latent ?? (model == .dense ? 20 : faces ? 128 : 64)
+        batchSize = options.batchSize
+        lr = options.lr ?? (model == .dense ? 2.5e-4 : 1e-3)
+        noise = options.noise
+        width = options.width
+        seed = options.seed
+        threads = Parallel.threadCount
+        var name = "runs/autoencoder-\(dataset.rawValue)"
+        if model == .dense { name += "-dense" }
+        if noise > 0 { name += "-noise\(noise)" }
+        outFolder = options.out ?? name
+    }
+
+    /// "conv AE" / "dense AE" / "CelebA conv AE (f=32)".
+    var modelLabel: String {
+        switch (dataset, model) {
+        case (_, .dense): return "dense AE"
+        case (.celeba, .conv): return "conv AE (f=\(width))"
+        case (_, .conv): return "conv AE"
+        }
+    }
+
+    /// Every setting as strings (checkpoint metadata, summary.json).
+    var dictionary: [(String, String)] {
+        [("dataset", dataset.rawValue), ("model", model.rawValue), ("epochs", "\(epochs)"), ("latent", "\(latent)"),
+         ("batch_size", "\(batchSize)"), ("lr", "\(lr)"), ("noise", "\(noise)"), ("width", "\(width)"),
+         ("seed", "\(seed)"), ("threads", "\(threads)")]
+    }
+
+    /// One line for the console.
+    var describe: String {
+        "\(modelLabel), \(dataset.rawValue), latent \(latent), \(epochs) epochs, batch \(batchSize), Adam lr \(lr)"
+            + (noise > 0 ? ", input noise σ = \(noise)" : "") + ", seed \(seed), \(threads) threads → \(outFolder)"
+    }
+}
+
+/// Training and test images of `name` as byte sets (pixels/255 when batched).
+func loadDataset(_ name: DatasetName, from explicitPath: String?) throws -> (train: ImageSet, test: ImageSet) {
+    // Without --data or LATENT_DATA, also look in ../shared/data (this project's shared data folder).
+    var path = explicitPath
+    let folder = name == .celeba ? "celeba" : name == .mnist ? "mnist" : "fashion-mnist"
+    if path == nil, ProcessInfo.processInfo.environment["LATENT_DATA"] == nil, FileIO.isFolder("../shared/data/\(folder)") {
+        path = "../shared/data/\(folder)"
+        print("data: using \(path!)")
+    }
+    switch name {
+    case .mnist:
+        let data = try MNIST.load(from: path)
+        return (data.train, data.test)
+    case .fashionMNIST:
+        let data = try FashionMNIST.load(from: path)
+        return (data.train, data.test)
+    case .celeba:
+        let data = try CelebA.load(from: path)
+        let asSet = { (images: CelebAImages) in
+            ImageSet(count: images.count, channels: 3, height: images.height, width: images.width, pixels: images.pixels, labels: nil)
+        }
+        return (asSet(data.train), asSet(data.test))
+    }
+}
+
+/// The test set as (input, target) batches; with `noise` > 0 the same noise every time (fixed seed).
+func testBatches(_ test: ImageSet, noise: Float, seed: UInt64) -> [(input: Tensor, target: Tensor)] {
+    var loader = DataLoader(test, batchSize: 500, shuffle: false, noiseStd: noise, seed: seed &+ 2)
+    return loader.epoch().map { (input: $0.input, target: $0.images) }
+}
+
+/// Two test images to interpolate between: the first 1 and the first 7 when there are labels, else images 0 and 1.
+func interpolationPair(_ test: ImageSet) -> (Int, Int) {
+    guard let labels = test.labels, let one = labels.firstIndex(of: 1), let seven = labels.firstIndex(of: 7) else { return (0, 1) }
+    return (one, seven)
+}
+
+/// The test MSE per pixel of PCA with k components fitted on the training images.
+func pcaTestMSE(train: ImageSet, test: ImageSet, k: Int) throws -> Float {
+    let flat = { (images: ImageSet) in images.tensor(first: images.count).reshaped([images.count, images.imageSize]) }
+    let pca = try PCA(fitting: flat(train), components: k)
+    return Float(pca.reconstructionMSE(flat(test), components: k))
+}
+
+/// Train loss, test MSE and seconds per epoch (also carried in checkpoints so a resumed run keeps its curves).
+struct History {
+    var trainLoss: [Float] = []
+    var testMSE: [Float] = []
+    var seconds: [Double] = []
+
+    init() {}
+
+    /// The history stored in a checkpoint's metadata.
+    init(metadata: [String: String]) {
+        let floats = { (key: String) in metadata[key].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [] }
+        trainLoss = floats("history.train_loss")
+        testMSE = floats("history.test_mse")
+        seconds = floats("history.seconds").map(Double.init)
+    }
+
+    mutating func append(trainLoss loss: Float, testMSE mse: Float, seconds time: Double) {
+        trainLoss.append(loss)
+        testMSE.append(mse)
+        seconds.append(time)
+    }
+
+    /// As checkpoint metadata.
+    var metadata: [String: String] {
+        ["history.train_loss": trainLoss.map { "\($0)" }.joined(separator: ","),
+         "history.test_mse": testMSE.map { "\($0)" }.joined(separator: ","),
+         "history.seconds": seconds.map { "\(Float($0))" }.joined(separator: ",")]
+    }
+}
+
+/// `runs/autoencoder-<dataset>/`: the checkpoint, pictures and summary.json.
+struct RunFolder {
+    let path: String
+    init(_ path: String) { self.path = path }
+
+    /// The checkpoint, rewritten after every epoch.
+    var checkpoint: String { FileIO.join(path, "checkpoint.safetensors") }
+
+    /// Saves model, Adam, generator, progress and the curves so far; `epochStep` > 0 marks a mid-epoch stop.
+    func saveCheckpoint(_ trainer: AutoencoderTrainer, rng: SeededGenerator, epoch: Int, config: RunConfig,
+                        history: History, epochStep: Int = 0) throws {
+        var settings = Dictionary(uniqueKeysWithValues: config.dictionary)
+        for (key, value) in history.metadata { settings[key] = value }
+        // History and epoch_step live in config.* keys; lift them back out on load.
+        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, rng: rng, epoch: epoch, step: trainer.step,
+                            config: settings.merging(["epoch_step": "\(epochStep)"]) { $1 }, to: checkpoint)
+    }
+
+    /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide; returns its path.
+    func writeGrid(_ name: String, _ images: Tensor, columns: Int) throws -> String {
+        try saveImage(images, to: FileIO.join(path, name), nrow: columns, padValue: 1)
+    }
+
+    /// Writes the train-loss and test-MSE curves as an SVG chart; returns its path.
+    func writeCurves(_ history: History, title: String) throws -> String {
+        let file = FileIO.join(path, "curves.svg")
+        let epochs = history.trainLoss.indices.map { Double($0 + 1) }
+        let chart = LineChart(title: title, xLabel: "epoch", yLabel: "MSE per pixel (log scale)", logY: true, series: [
+            .init(name: "train loss (mean over the epoch)", points: Array(zip(epochs, history.trainLoss.map(Double.init)))),
+            .init(name: "test MSE (after the epoch)", points: Array(zip(epochs, history.testMSE.map(Double.init)))),
+        ])
+        try FileIO.writeAtomically(chart.svg, to: file)
+        return file
+    }
+
+    /// Writes summary.json (config and metrics); returns its path.
+    func writeSummary(config: RunConfig, history: History, pcaMSE: Float, trainSeconds: Double, steps: Int) throws -> String {
+        let file = FileIO.join(path, "summary.json")
+        let number = { (value: Double) in value.isFinite ? "\(value)" : "null" }
+        let list = { (values: [Double]) in "[" + values.map(number).joined(separator: ", ") + "]" }
+        var lines = ["  \"chapter\": \"02-Autoencoder\""]
+        lines.append("  \"config\": {" + config.dictionary.map { "\(SafeTensorsJSON.quote($0.0)): \(SafeTensorsJSON.quote($0.1))" }.joined(separator: ", ") + "}")
+        lines.append("  \"train_loss_per_epoch\": \(list(history.trainLoss.map(Double.init)))")
+        lines.append("  \"test_mse_per_epoch\": \(list(history.testMSE.map(Double.init)))")
+        lines.append("  \"seconds_per_epoch\": \(list(history.seconds))")
+        lines.append("  \"final_test_mse\": \(number(Double(history.testMSE.last ?? .nan)))")
+        lines.append("  \"pca_test_mse\": {\"k\": \(config.latent), \"test_mse\": \(number(Double(pcaMSE)))}")
+        lines.append("  \"train_seconds_this_invocation\": \(number(trainSeconds))")
+        lines.append("  \"steps\": \(steps)")
+        try FileIO.writeAtomically("{\n" + lines.joined(separator: ",\n") + "\n}\n", to: file)
+        return file
+    }
+}
+
+/// JSON string quoting for summary.json.
+enum SafeTensorsJSON {
+    static func quote(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// Wall-clock seconds since creation.
+struct Stopwatch {
+    private let start = Date()
+    var seconds: Double { Date().timeIntervalSince(start) }
+}
+
+/// Ctrl-C: the first finishes the current step and writes a checkpoint; a second one quits at once.
+enum Interrupt {
+    private static let flag = Atomic<Bool>(false)
+
+    /// Whether Ctrl-C was pressed.
+    static var requested: Bool { flag.load(ordering: .relaxed) }
+
+    /// Installs the SIGINT handler.
+    static func install() {
+        signal(SIGINT) { _ in
+            if Interrupt.flag.exchange(true, ordering: .relaxed) { _exit(130) }
+        }
+    }
+}

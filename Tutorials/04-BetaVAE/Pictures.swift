@@ -1,0 +1,1 @@
+../03-VAE/Pictures.swift
