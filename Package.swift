@@ -27,15 +27,13 @@ codegen.append(.unsafeFlags(["-Xcc", "-fno-math-errno"]))
 codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)))
 
 // The chapters: one executable each, `Tutorials/NN-Name/main.swift`, with the chapter text (README.md)
-// and its pictures (figures/) beside it. A chapter joins the package once its main.swift exists.
-let chapters: [(product: String, folder: String)] = [
-    ("pca", "01-PCA"), ("autoencoder", "02-Autoencoder"), ("vae", "03-VAE"), ("beta-vae", "04-BetaVAE"),
+// and, for some, the pictures it shows (figures/) beside it.
+let chapters: [(product: String, folder: String, exclude: [String])] = [
+    ("pca", "01-PCA", ["README.md", "figures"]),
+    ("autoencoder", "02-Autoencoder", ["README.md"]),
+    ("vae", "03-VAE", ["README.md"]),
+    ("beta-vae", "04-BetaVAE", ["README.md"]),
 ]
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-let writtenChapters = chapters.filter {
-    FileManager.default.fileExists(atPath: "\(packageRoot)/Tutorials/\($0.folder)/main.swift")
-}
-
 let package = Package(
     name: "Latent",
     products: [
@@ -44,7 +42,7 @@ let package = Package(
         .library(name: "LatentModels", targets: ["LatentModels"]),
         .executable(name: "latent-bench", targets: ["latent-bench"]),
         .executable(name: "latent-demo", targets: ["latent-demo"]),
-    ] + writtenChapters.map { .executable(name: $0.product, targets: [$0.product]) },
+    ] + chapters.map { .executable(name: $0.product, targets: [$0.product]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -84,10 +82,10 @@ let package = Package(
         .testTarget(
             name: "TutorialTests",
             dependencies: ["Latent", "LatentData", "LatentModels"]
-                + writtenChapters.map { .target(name: $0.product) },
+                + chapters.map { .target(name: $0.product) },
             swiftSettings: codegen
         ),
-    ] + writtenChapters.map { chapter in
+    ] + chapters.map { chapter in
         .executableTarget(
             name: chapter.product,
             dependencies: [
@@ -95,9 +93,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tutorials/\(chapter.folder)",
-            exclude: ["README.md", "figures"].filter {
-                FileManager.default.fileExists(atPath: "\(packageRoot)/Tutorials/\(chapter.folder)/\($0)")
-            },
+            exclude: chapter.exclude,
             swiftSettings: codegen
         )
     }

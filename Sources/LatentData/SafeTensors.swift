@@ -201,13 +201,13 @@ public enum SafeTensors {
     }
 
     /// Validates one `{"dtype", "shape", "data_offsets"}` entry; sizes are checked without overflow.
-    private static func tensorEntry(name: String, value: JSONValue, file: String) throws
+    private static func tensorEntry(name: String, value: SafeTensorsJSON, file: String) throws
         -> (name: String, dtype: SafeTensorsDType, shape: [Int], begin: Int, end: Int) {
         func fail(_ reason: String) -> SafeTensorsError { .badTensor(file: file, name: name, reason: reason) }
         guard case let .object(fields) = value else { throw fail("entry is not an object") }
         var dtypeText: String?
-        var shapeValues: [JSONValue]?
-        var offsetValues: [JSONValue]?
+        var shapeValues: [SafeTensorsJSON]?
+        var offsetValues: [SafeTensorsJSON]?
         for (key, item) in fields {
             switch (key, item) {
             case ("dtype", .string(let text)): dtypeText = text
@@ -263,14 +263,14 @@ public enum SafeTensors {
 }
 
 /// A parsed JSON value (just what a safetensors header needs: numbers are integers).
-enum JSONValue: Equatable {
-    case object([(String, JSONValue)])
-    case array([JSONValue])
+enum SafeTensorsJSON: Equatable {
+    case object([(String, SafeTensorsJSON)])
+    case array([SafeTensorsJSON])
     case string(String)
     case integer(Int)
     case other  // true, false, null, non-integer numbers
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    static func == (a: SafeTensorsJSON, b: SafeTensorsJSON) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case let (.array(x), .array(y)): return x == y
@@ -298,7 +298,7 @@ struct JSONParser {
     }
 
     /// One value, then only whitespace to the end.
-    mutating func parseDocument() throws -> JSONValue {
+    mutating func parseDocument() throws -> SafeTensorsJSON {
         let value = try parseValue(depth: 0)
         skipWhitespace()
         guard position == end else { throw error("unexpected bytes after the JSON value") }
@@ -321,14 +321,14 @@ struct JSONParser {
         position += 1
     }
 
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
+    private mutating func parseValue(depth: Int) throws -> SafeTensorsJSON {
         guard depth < depthLimit else { throw error("nesting deeper than \(depthLimit)") }
         skipWhitespace()
         guard position < end else { throw error("unexpected end of header") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var members: [(String, JSONValue)] = []
+            var members: [(String, SafeTensorsJSON)] = []
             skipWhitespace()
             if position < end, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -344,7 +344,7 @@ struct JSONParser {
             }
         case UInt8(ascii: "["):
             position += 1
-            var items: [JSONValue] = []
+            var items: [SafeTensorsJSON] = []
             skipWhitespace()
             if position < end, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
             while true {
@@ -371,7 +371,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseNumber() throws -> JSONValue {
+    private mutating func parseNumber() throws -> SafeTensorsJSON {
         let start = position
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         var value = 0

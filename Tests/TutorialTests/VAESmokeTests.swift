@@ -46,11 +46,6 @@ private func pngSize(_ path: String) throws -> (width: Int, height: Int) {
     return (be(16), be(20))
 }
 
-private func temporaryFolder(_ name: String) -> String {
-    let path = NSTemporaryDirectory() + "latent-\(name)-\(UInt32.random(in: 0...UInt32.max))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 @Suite("Chapters 3 and 4 on tiny data", .serialized)
 struct VAESmokeTests {
@@ -98,7 +93,7 @@ struct VAESmokeTests {
           .enabled(if: mnistAvailable && chapterExecutable("vae") != nil))
     func vaeChapterRun() throws {
         let exe = try #require(chapterExecutable("vae"))
-        let out = temporaryFolder("vae")
+        let out = try temporaryFolder("vae")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let common = ["--data", sharedData! + "/mnist", "--limit", "512", "--test-limit", "128", "--latent", "2",
                       "--iw", "8", "--iw-images", "16", "--out", out]
@@ -127,7 +122,7 @@ struct VAESmokeTests {
           .enabled(if: mnistAvailable && chapterExecutable("beta-vae") != nil))
     func betaSweepRun() throws {
         let exe = try #require(chapterExecutable("beta-vae"))
-        let out = temporaryFolder("beta-vae")
+        let out = try temporaryFolder("beta-vae")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try run(exe, ["--data", sharedData! + "/mnist", "--sweep", "--betas", "0,1", "--epochs", "1", "--limit", "256",
                                    "--test-limit", "64", "--latent", "8", "--traverse", "3", "--out", out])
