@@ -30,7 +30,7 @@ codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configurat
 // and, for some, the pictures it shows (figures/) beside it.
 let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("pca", "01-PCA", ["README.md", "figures"]),
-    ("autoencoder", "02-Autoencoder", ["README.md"]),
+    ("autoencoder", "02-Autoencoder", ["README.md", "figures"]),
     ("vae", "03-VAE", ["README.md"]),
     ("beta-vae", "04-BetaVAE", ["README.md"]),
 ]
