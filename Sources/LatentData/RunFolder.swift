@@ -29,6 +29,13 @@ public final class RunFolder {
         try FileIO.createFolder(path)
     }
 
+    /// Creates (if needed) the folder at `path` itself, e.g. a chapter's `--out runs/autoencoder-mnist`.
+    public init(path: String) throws {
+        precondition(!path.isEmpty, "RunFolder: the path is empty")
+        self.path = path
+        try FileIO.createFolder(path)
+    }
+
     /// The path of `file` inside the folder.
     public func file(_ file: String) -> String { FileIO.join(path, file) }
 
@@ -67,6 +74,10 @@ public final class RunFolder {
     /// Writes a bar chart's SVG; returns the path.
     @discardableResult
     public func writeChart(_ chart: BarChart, as file: String) throws -> String { try write(chart.svg(), as: file) }
+
+    /// Writes stacked line charts as one SVG; returns the path.
+    @discardableResult
+    public func writeChart(_ chart: ChartStack, as file: String) throws -> String { try write(chart.svg(), as: file) }
 
     /// Writes a scatter plot's SVG; returns the path.
     @discardableResult
