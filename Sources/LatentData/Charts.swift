@@ -32,8 +32,8 @@ public struct ChartSeries: Sendable {
         self.dashed = dashed
     }
 
-    /// A series of values at x = 1, 2, 3… (one per epoch).
-    public init(name: String, values: [Float], color: String? = nil, dashed: Bool = false) {
+    /// A series of values (Float or Double) at x = 1, 2, 3… (one per epoch).
+    public init<Value: BinaryFloatingPoint>(name: String, values: [Value], color: String? = nil, dashed: Bool = false) {
         self.init(name: name, points: values.enumerated().map { (Double($0.offset + 1), Double($0.element)) },
                   color: color, dashed: dashed)
     }

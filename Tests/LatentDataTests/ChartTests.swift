@@ -86,7 +86,7 @@ struct ChartTests {
         #expect(narrow.ticks.count >= 3 && narrow.ticks.allSatisfy { $0 >= 0.02 && $0 <= 0.06 })
         #expect(narrow.ticks.map(narrow.label).contains("0.04"))
         // A chart whose x values are all whole numbers labels them without decimals.
-        let svg = LineChart(title: "t", series: [ChartSeries(name: "loss", values: [3, 2])]).svg()
+        let svg = LineChart(title: "t", series: [ChartSeries(name: "loss", values: [3.0, 2.0])]).svg()
         #expect(svg.contains(">1</text>") && svg.contains(">2</text>") && !svg.contains(">1.5</text>"))
     }
 

@@ -301,18 +301,15 @@ struct VAEChapter: ParsableCommand {
 
 /// Reconstruction, KL and total, train (solid) and test (dashed), per epoch.
 func writeCurves(_ h: VAEHistory, lik: VAELikelihood, to file: String) throws {
-    func series(_ name: String, _ values: [Double], _ color: Int, dashed: Bool) -> ChartSeries {
-        ChartSeries(name: name, points: values.enumerated().map { (Double($0 + 1), $1) }, color: chartPalette[color], dashed: dashed)
-    }
     let total = { (a: [Double], b: [Double]) in zip(a, b).map { $0 + $1 } }
     let unit = lik == .bce ? "nats per image" : "per image"
     try LineChart(title: "VAE: reconstruction, KL and their sum", xLabel: "epoch", yLabel: unit, series: [
-        series("train −ELBO", total(h.trainRec, h.trainKL), 0, dashed: false),
-        series("test −ELBO", total(h.testRec, h.testKL), 0, dashed: true),
-        series("train rec", h.trainRec, 1, dashed: false),
-        series("test rec", h.testRec, 1, dashed: true),
-        series("train KL", h.trainKL, 2, dashed: false),
-        series("test KL", h.testKL, 2, dashed: true),
+        ChartSeries(name: "train −ELBO", values: total(h.trainRec, h.trainKL), color: chartPalette[0]),
+        ChartSeries(name: "test −ELBO", values: total(h.testRec, h.testKL), color: chartPalette[0], dashed: true),
+        ChartSeries(name: "train rec", values: h.trainRec, color: chartPalette[1]),
+        ChartSeries(name: "test rec", values: h.testRec, color: chartPalette[1], dashed: true),
+        ChartSeries(name: "train KL", values: h.trainKL, color: chartPalette[2]),
+        ChartSeries(name: "test KL", values: h.testKL, color: chartPalette[2], dashed: true),
     ]).write(to: file)
 }
 

@@ -221,15 +221,14 @@ func formatBeta(_ beta: Float) -> String {
 
 /// MSE and KL per epoch for one β: two charts stacked in one file (the two need different scales).
 func writeBetaCurves(_ h: VAEHistory, beta: Float, to file: String) throws {
-    func series(_ name: String, _ values: [Double], _ color: Int, dashed: Bool) -> ChartSeries {
-        ChartSeries(name: name, points: values.enumerated().map { (Double($0 + 1), $1) }, color: chartPalette[color], dashed: dashed)
-    }
-    let mse = LineChart(title: "β = \(formatBeta(beta)): reconstruction (MSE per pixel)", xLabel: "epoch", yLabel: "MSE",
-                        series: [series("train MSE", h.trainRec, 1, dashed: false), series("test MSE", h.testRec, 1, dashed: true)],
-                        width: 640, height: 300)
-    let kl = LineChart(title: "β = \(formatBeta(beta)): KL per image", xLabel: "epoch", yLabel: "nats",
-                       series: [series("train KL", h.trainKL, 2, dashed: false), series("test KL", h.testKL, 2, dashed: true)],
-                       width: 640, height: 300)
+    let mse = LineChart(title: "β = \(formatBeta(beta)): reconstruction (MSE per pixel)", xLabel: "epoch", yLabel: "MSE", series: [
+        ChartSeries(name: "train MSE", values: h.trainRec, color: chartPalette[1]),
+        ChartSeries(name: "test MSE", values: h.testRec, color: chartPalette[1], dashed: true),
+    ], width: 640, height: 300)
+    let kl = LineChart(title: "β = \(formatBeta(beta)): KL per image", xLabel: "epoch", yLabel: "nats", series: [
+        ChartSeries(name: "train KL", values: h.trainKL, color: chartPalette[2]),
+        ChartSeries(name: "test KL", values: h.testKL, color: chartPalette[2], dashed: true),
+    ], width: 640, height: 300)
     try ChartStack([mse, kl]).write(to: file)
 }
 
