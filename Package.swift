@@ -57,8 +57,9 @@ let package = Package(
         .target(name: "Latent", swiftSettings: codegen),
         // Files and datasets: gzip, IDX, MNIST, CelebA (JPEG, ZIP), PNG, SVG, checkpoints, progress.
         .target(name: "LatentData", dependencies: ["Latent", "CZlib"], swiftSettings: codegen),
-        // Models that more than one chapter (or the benchmark) uses, written out once.
-        .target(name: "LatentModels", dependencies: ["Latent"], swiftSettings: codegen),
+        // Models that more than one chapter (or the benchmark) uses, written out once, and their
+        // checkpoints (through LatentData's).
+        .target(name: "LatentModels", dependencies: ["Latent", "LatentData"], swiftSettings: codegen),
         .executableTarget(
             name: "latent-bench",
             dependencies: [

@@ -1,5 +1,5 @@
-// libFuzzer harness: `FixtureFile`, the safetensors reader in Latent (PyTorch fixtures). The checkpoint
-// reader (`SafeTensors.decode`, `Checkpoint.load`) has its own harness, checkpoint.swift.
+// libFuzzer harness: `FixtureFile`, the Float view of Latent's safetensors reader (PyTorch fixtures). The
+// checkpoint reader (`Checkpoint.load` over `SafeTensors.decode`) has its own harness, checkpoint.swift.
 import Latent
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -32,8 +32,8 @@ public struct ChartSeries: Sendable {
         self.dashed = dashed
     }
 
-    /// A series of values at x = 1, 2, 3… (one per epoch).
-    public init(name: String, values: [Float], color: String? = nil, dashed: Bool = false) {
+    /// A series of values (Float or Double) at x = 1, 2, 3… (one per epoch).
+    public init<Value: BinaryFloatingPoint>(name: String, values: [Value], color: String? = nil, dashed: Bool = false) {
         self.init(name: name, points: values.enumerated().map { (Double($0.offset + 1), Double($0.element)) },
                   color: color, dashed: dashed)
     }
@@ -69,12 +69,15 @@ public struct LineChart: Sendable {
     }
 
     /// The chart as an SVG document.
-    public func svg() -> String {
+    public func svg() -> String { draw(clipID: "plot").finish() }
+
+    /// The chart drawn on a canvas; `clipID` names its clip path (unique per chart in one document).
+    func draw(clipID: String) -> SVGCanvas {
         let usable = series.map { s in s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) } }
         let xs = usable.flatMap { $0.map(\.x) }, ys = usable.flatMap { $0.map(\.y) }
-        let xAxis = ChartAxis(values: xs, log: false, padFraction: 0.02)
+        let xAxis = ChartAxis(values: xs, log: false, padFraction: 0.02, wholeNumbers: xs.allSatisfy { $0 == $0.rounded() })
         let yAxis = ChartAxis(values: ys, log: logY, padFraction: 0.05)
-        var canvas = SVGCanvas(width: width, height: height, title: title)
+        var canvas = SVGCanvas(width: width, height: height, title: title, clipID: clipID)
         let plot = canvas.drawAxes(x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel)
         canvas.beginClip(plot)
         for (index, s) in series.enumerated() {
@@ -102,7 +105,40 @@ public struct LineChart: Sendable {
         canvas.legend(series.enumerated().map { index, s in
             (s.name, s.color ?? chartPalette[index % chartPalette.count], s.dashed ? LegendMark.dashedLine : .line)
         }, in: plot)
-        return canvas.finish()
+        return canvas
+    }
+
+    /// Writes the SVG to `path` (atomically) and returns the path.
+    @discardableResult
+    public func write(to path: String) throws -> String {
+        try FileIO.writeAtomically(svg(), to: path)
+        return path
+    }
+}
+
+/// Line charts one above the other in one SVG document, each with its own axes (e.g. a run's MSE
+/// and KL per epoch, which need two y scales).
+public struct ChartStack: Sendable {
+    /// The charts, top to bottom; the document is as wide as the widest and as tall as all together.
+    public var charts: [LineChart]
+
+    /// A stack of `charts`, top to bottom.
+    public init(_ charts: [LineChart]) {
+        precondition(!charts.isEmpty, "ChartStack: no charts to stack")
+        self.charts = charts
+    }
+
+    /// The stack as one SVG document: each chart a nested `<svg>` at its vertical offset.
+    public func svg() -> String {
+        let width = charts.map(\.width).max()!
+        let height = charts.map(\.height).reduce(0, +)
+        var top = 0
+        var panels: [String] = []
+        for (index, chart) in charts.enumerated() {
+            panels.append(chart.draw(clipID: "panel\(index + 1)-plot").element(y: top))
+            top += chart.height
+        }
+        return SVGCanvas.document(width: width, height: height, body: panels.joined(separator: "\n"))
     }
 
     /// Writes the SVG to `path` (atomically) and returns the path.
@@ -261,8 +297,9 @@ struct ChartAxis {
     /// Number of categories for a bar chart's x axis (0 for numeric axes).
     var categories = 0
 
-    /// An axis covering `values`, widened by `padFraction` of the range, with about five "nice" ticks.
-    init(values: [Double], log: Bool, padFraction: Double, includeZero: Bool = false) {
+    /// An axis covering `values`, widened by `padFraction` of the range, with about five "nice" ticks;
+    /// with `wholeNumbers` (e.g. epochs) linear ticks fall on whole numbers only.
+    init(values: [Double], log: Bool, padFraction: Double, includeZero: Bool = false, wholeNumbers: Bool = false) {
         self.log = log
         let mapped = values.map { log ? log10($0) : $0 }
         var lo = mapped.min() ?? 0, hi = mapped.max() ?? 1
@@ -277,20 +314,25 @@ struct ChartAxis {
         low = includeZero && lo >= 0 ? lo : lo - pad
         high = hi + pad
         if log {
-            // Ticks at 1, 2, 5 × 10^k when the range is under two decades, else at powers of ten.
-            let multipliers: [Double] = high - low < 2 ? [1, 2, 5] : [1]
-            var result: [Double] = []
-            var k = Int(low.rounded(.down))
-            while Double(k) <= high.rounded(.up) {
-                for m in multipliers {
-                    let t = m * pow(10, Double(k))
-                    if log10(t) >= low - 1e-9 && log10(t) <= high + 1e-9 { result.append(t) }
+            // Ticks at 1, 2, 5 × 10^k when the range is under two decades, else at powers of ten; at
+            // every 1…9 × 10^k when that leaves fewer than three (a range inside one decade).
+            let (first, last) = (low, high)
+            func logTicks(_ multipliers: [Double]) -> [Double] {
+                var result: [Double] = []
+                var k = Int(first.rounded(.down))
+                while Double(k) <= last.rounded(.up) {
+                    for m in multipliers {
+                        let t = m * pow(10, Double(k))
+                        if log10(t) >= first - 1e-9 && log10(t) <= last + 1e-9 { result.append(t) }
+                    }
+                    k += 1
                 }
-                k += 1
+                return result
             }
-            ticks = result
+            let coarse = logTicks(last - first < 2 ? [1, 2, 5] : [1])
+            ticks = coarse.count >= 3 ? coarse : logTicks([1, 2, 3, 4, 5, 6, 7, 8, 9])
         } else {
-            let step = ChartAxis.niceStep((high - low) / 5)
+            let step = max(ChartAxis.niceStep((high - low) / 5), wholeNumbers ? 1 : 0)
             var t = (low / step).rounded(.up) * step
             var result: [Double] = []
             while t <= high + step * 1e-9 {
@@ -325,7 +367,7 @@ struct ChartAxis {
         }
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         if abs(value) >= 1e5 || (step < 1e-3 && value != 0) { return Format.metric(Float(value)) }
-        let decimals = max(0, Int((-log10(step) + 1e-9).rounded(.up)))
+        let decimals = max(0, Int((-log10(step) - 1e-9).rounded(.up)))  // step 1 → "3", step 0.5 → "2.5"
         return Format.fixed(value, decimals)
     }
 
@@ -352,13 +394,16 @@ struct SVGCanvas {
     let width: Int
     let height: Int
     let legendColumn: Bool
+    /// The prefix of clip-path ids, unique per canvas within one document.
+    let clipID: String
     private var body: [String] = []
     private var clipCount = 0
 
-    init(width: Int, height: Int, title: String, legendColumn: Bool = false) {
+    init(width: Int, height: Int, title: String, legendColumn: Bool = false, clipID: String = "plot") {
         self.width = width
         self.height = height
         self.legendColumn = legendColumn
+        self.clipID = clipID
         body.append("<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>")
         text(title, x: Double(width) / 2, y: 24, anchor: "middle", size: 16, bold: true)
     }
@@ -391,8 +436,8 @@ struct SVGCanvas {
 
     mutating func beginClip(_ plot: PlotArea) {
         clipCount += 1
-        body.append("<clipPath id=\"plot\(clipCount)\"><rect x=\"\(n(plot.left))\" y=\"\(n(plot.top))\" width=\"\(n(plot.width))\" height=\"\(n(plot.height))\"/></clipPath>")
-        body.append("<g clip-path=\"url(#plot\(clipCount))\">")
+        body.append("<clipPath id=\"\(clipID)\(clipCount)\"><rect x=\"\(n(plot.left))\" y=\"\(n(plot.top))\" width=\"\(n(plot.width))\" height=\"\(n(plot.height))\"/></clipPath>")
+        body.append("<g clip-path=\"url(#\(clipID)\(clipCount))\">")
     }
 
     mutating func endClip() { body.append("</g>") }
@@ -441,10 +486,20 @@ struct SVGCanvas {
         body.append("<text x=\"\(n(x))\" y=\"\(n(y))\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" fill=\"#222222\"\(weight)>\(escape(content))</text>")
     }
 
-    func finish() -> String {
+    /// The SVG document of this canvas.
+    func finish() -> String { SVGCanvas.document(width: width, height: height, body: body.joined(separator: "\n")) }
+
+    /// This canvas as a nested `<svg>` element placed `y` pixels down a larger document.
+    func element(y: Int) -> String {
+        "<svg x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\n"
+            + body.joined(separator: "\n") + "\n</svg>"
+    }
+
+    /// An SVG document of the given size around `body`.
+    static func document(width: Int, height: Int, body: String) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\n"
-            + body.joined(separator: "\n") + "\n</svg>\n"
+            + body + "\n</svg>\n"
     }
 
     /// A coordinate with two decimals.

@@ -270,3 +270,13 @@ public enum Checkpoint {
         return CheckpointInfo(file: file, epoch: try integer("epoch"), step: try integer("step"), config: config, rng: rng, metadata: metadata)
     }
 }
+
+extension SafeTensors {
+    /// Reads and decodes a safetensors file (size-capped at `limit` bytes).
+    public static func read(_ path: String, limit: Int = 8 << 30) throws -> (tensors: [(name: String, tensor: StoredTensor)], metadata: [String: String]) {
+        if let size = FileIO.fileSize(path), size > limit {
+            throw SafeTensorsError.headerTooLarge(file: path, declared: UInt64(size), limit: limit)
+        }
+        return try decode(try FileIO.readFile(path), file: path)
+    }
+}

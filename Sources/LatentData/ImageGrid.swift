@@ -78,6 +78,15 @@ public func saveImage(
     return path
 }
 
+/// Saves images [N, C, H, W] whose values lie in `range` as a PNG grid `columns` wide with white
+/// 2-pixel gaps: the chapters' reconstructions, samples, interpolations and traversals. Values
+/// outside `range` are clipped. Returns `path`.
+@discardableResult
+public func writeGrid(_ images: Tensor, columns: Int, range: PixelRange = .zeroToOne, to path: String) throws -> String {
+    let (low, high) = range.bounds
+    return try saveImage(images, to: path, nrow: columns, padding: 2, padValue: 1, normalize: true, valueRange: (low, high))
+}
+
 extension PNGImage {
     /// An image from a [C, H, W] (or [H, W]) tensor with values in [0, 1]: byte = ⌊255·x + 0.5⌋,
     /// clamped. C must be 1 (grayscale) or 3 (RGB) — or 2/4 with alpha.

@@ -5,102 +5,6 @@ import Darwin
 #endif
 import Latent
 
-/// A JSON value with keys kept in the order given (so summaries read like the config that made them).
-public indirect enum JSONValue: Sendable, Equatable, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
-    /// A number; NaN and infinities are written as `null` (JSON has no spelling for them).
-    case number(Double)
-    /// A string.
-    case string(String)
-    /// true or false.
-    case bool(Bool)
-    /// null.
-    case null
-    /// A list.
-    case array([JSONValue])
-    /// An object, keys in order.
-    case object([(String, JSONValue)])
-
-    /// An integer literal.
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
-    /// A float literal.
-    public init(floatLiteral value: Double) { self = .number(value) }
-    /// A string literal.
-    public init(stringLiteral value: String) { self = .string(value) }
-    /// A boolean literal.
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    /// An array literal.
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    /// A dictionary literal, keys kept in source order.
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
-
-    /// A Float (e.g. a loss).
-    /// Stored as the Double nearest the Float's shortest decimal form, so 0.3 prints as 0.3, not 0.30000001192092896.
-    public static func float(_ value: Float) -> JSONValue {
-        value.isFinite ? .number(Double("\(value)") ?? Double(value)) : .number(Double(value))
-    }
-    /// A list of Floats (e.g. losses per epoch), each as in `float(_:)`.
-    public static func floats(_ values: [Float]) -> JSONValue { .array(values.map { float($0) }) }
-
-    /// Equality, with objects compared key by key in order.
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case let (.number(x), .number(y)): return x == y || (x.isNaN && y.isNaN)
-        case let (.string(x), .string(y)): return x == y
-        case let (.bool(x), .bool(y)): return x == y
-        case (.null, .null): return true
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
-
-    /// The JSON text, indented by two spaces per level.
-    public func serialized(indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent + 1), closing = String(repeating: "  ", count: indent)
-        switch self {
-        case let .number(x):
-            guard x.isFinite else { return "null" }
-            if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-            return "\(x)"  // Swift prints the shortest text that reads back as the same Double
-        case let .string(s): return JSONValue.quote(s)
-        case let .bool(b): return b ? "true" : "false"
-        case .null: return "null"
-        case let .array(items):
-            if items.isEmpty { return "[]" }
-            if items.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
-                return "[" + items.map { $0.serialized() }.joined(separator: ", ") + "]"
-            }
-            return "[\n" + items.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n" + closing + "]"
-        case let .object(pairs):
-            if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { pad + JSONValue.quote($0.0) + ": " + $0.1.serialized(indent: indent + 1) }
-                .joined(separator: ",\n") + "\n" + closing + "}"
-        }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
 /// The folder a run writes into, `<root>/<name>/`, and the list of files it wrote.
 ///
 /// ```swift
@@ -122,6 +26,13 @@ public final class RunFolder {
                      "RunFolder: name must be a single folder name, got '\(name)'")
         let base = root ?? RunFolder.defaultRoot()
         path = FileIO.join(base, name)
+        try FileIO.createFolder(path)
+    }
+
+    /// Creates (if needed) the folder at `path` itself, e.g. a chapter's `--out runs/autoencoder-mnist`.
+    public init(path: String) throws {
+        precondition(!path.isEmpty, "RunFolder: the path is empty")
+        self.path = path
         try FileIO.createFolder(path)
     }
 
@@ -163,6 +74,10 @@ public final class RunFolder {
     /// Writes a bar chart's SVG; returns the path.
     @discardableResult
     public func writeChart(_ chart: BarChart, as file: String) throws -> String { try write(chart.svg(), as: file) }
+
+    /// Writes stacked line charts as one SVG; returns the path.
+    @discardableResult
+    public func writeChart(_ chart: ChartStack, as file: String) throws -> String { try write(chart.svg(), as: file) }
 
     /// Writes a scatter plot's SVG; returns the path.
     @discardableResult

@@ -77,6 +77,38 @@ struct ChartTests {
         #expect(svg.contains("stroke-dasharray"))
     }
 
+    @Test("epoch axes tick at whole numbers; a log axis inside one decade still gets three or more ticks")
+    func wholeAndNarrowTicks() {
+        let epochs = ChartAxis(values: [1, 2, 3], log: false, padFraction: 0.02, wholeNumbers: true)
+        #expect(epochs.ticks == [1, 2, 3])
+        #expect(ChartAxis(values: [1, 2, 3], log: false, padFraction: 0.02).ticks.contains(1.5))
+        let narrow = ChartAxis(values: [0.0303, 0.0528], log: true, padFraction: 0.05)
+        #expect(narrow.ticks.count >= 3 && narrow.ticks.allSatisfy { $0 >= 0.02 && $0 <= 0.06 })
+        #expect(narrow.ticks.map(narrow.label).contains("0.04"))
+        // A chart whose x values are all whole numbers labels them without decimals.
+        let svg = LineChart(title: "t", series: [ChartSeries(name: "loss", values: [3.0, 2.0])]).svg()
+        #expect(svg.contains(">1</text>") && svg.contains(">2</text>") && !svg.contains(">1.5</text>"))
+    }
+
+    @Test("a chart stack draws each chart below the last, with its own clip path",
+          .enabled(if: hasRSVG, "rsvg-convert not installed"))
+    func stack() throws {
+        let top = LineChart(title: "MSE", series: [train], width: 640, height: 300)
+        let bottom = LineChart(title: "KL", series: [test], width: 640, height: 300)
+        let svg = ChartStack([top, bottom]).svg()
+        #expect(svg.hasPrefix("<?xml") && svg.contains(#"width="640" height="600""#))
+        #expect(svg.contains(">MSE</text>") && svg.contains(">KL</text>") && svg.contains(#"y="300""#))
+        #expect(svg.contains(#"id="panel1-plot1""#) && svg.contains(#"id="panel2-plot1""#))
+        let folder = try makeScratchFolder("svg-stack")
+        let image = try renderSVG(try ChartStack([top, bottom]).write(to: folder + "/stack.svg"))
+        #expect(image.width == 640 && image.height == 600)
+        // Each series is drawn in its own half: train (palette 0) on top, test (palette 0 too) below.
+        let half = image.width * image.height / 2 * image.channels
+        let upper = PNGImage(width: image.width, height: image.height / 2, channels: image.channels, pixels: Array(image.pixels[..<half]))
+        let lower = PNGImage(width: image.width, height: image.height / 2, channels: image.channels, pixels: Array(image.pixels[half...]))
+        #expect(coverage(of: chartPalette[0], in: upper) > 0.002 && coverage(of: chartPalette[0], in: lower) > 0.002)
+    }
+
     @Test("NaN values and non-positive values on a log axis leave gaps")
     func gaps() {
         let series = ChartSeries(name: "s", points: [(1, 1), (2, 2), (3, .nan), (4, 3), (5, 0), (6, 4), (7, 5)])

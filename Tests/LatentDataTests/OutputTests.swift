@@ -57,7 +57,7 @@ struct RunFolderTests {
         let grid = try run.saveImage(images, as: "grid.png", nrow: 2)
         try run.write("a", as: "note.txt")
         try run.write("b", as: "note.txt")
-        let chart = try run.writeChart(LineChart(title: "t", series: [ChartSeries(name: "s", values: [3, 2, 1])]), as: "c.svg")
+        let chart = try run.writeChart(LineChart(title: "t", series: [ChartSeries(name: "s", values: [3.0, 2, 1])]), as: "c.svg")
         #expect(run.written == [grid, root + "/demo/note.txt", chart])
         #expect(try PNG.read(grid).width == 2 * 7 + 2)
         #expect(String(decoding: try FileIO.readFile(root + "/demo/note.txt"), as: UTF8.self) == "b")

@@ -86,8 +86,8 @@ struct ParityFixtureFileTests {
             Issue.record("a file missing its last 8 bytes was accepted")
         } catch {
             #expect(error.description.contains("cut.safetensors"))
-            #expect(error.description.contains("truncated at byte"))
-            #expect(error.description.contains("data bytes"))
+            #expect(error.description.contains("truncated at byte \(bytes.count - 8)"))
+            #expect(error.description.contains("expected \(bytes.count) bytes"))
         }
         do {
             _ = try FixtureFile(bytes: bytes, source: "x.safetensors").tensor("y")

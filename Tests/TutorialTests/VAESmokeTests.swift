@@ -105,7 +105,7 @@ struct VAESmokeTests {
         }
         for name in ["curves.svg", "latent-scatter.svg"] {
             let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
-            #expect(text.hasPrefix("<svg") && text.hasSuffix("</svg>\n"), "\(name)")
+            #expect(text.hasPrefix("<?xml") && text.contains("<svg") && text.hasSuffix("</svg>\n"), "\(name)")
         }
         let second = try run(exe, common + ["--epochs", "2", "--resume"])
         #expect(second.status == 0, "\(second.output)")
@@ -131,7 +131,7 @@ struct VAESmokeTests {
         #expect(grid.height > 5 * 28)  // test images + 2 rows per β
         _ = try pngSize(out + "/traversals-beta1.png")
         let bars = try String(contentsOfFile: out + "/kl-per-dimension-beta0.svg", encoding: .utf8)
-        #expect(bars.components(separatedBy: "<rect").count - 1 == 1 + 8)  // background + one bar per dimension
+        #expect(bars.components(separatedBy: "<rect").count - 1 == 2 + 8)  // background, plot frame, one bar per dimension
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any])
         let rows = try #require(summary["betas"] as? [[String: Any]])
         #expect(rows.map { $0["beta"] as? Double } == [0, 1])

@@ -1,52 +1,29 @@
 // The chapter's plumbing: loading the dataset as rows, picking images, the random-subspace baseline,
-// the summary. main.swift holds the story; nothing here is PCA itself.
+// the summary. main.swift holds the story; nothing here is PCA itself. Datasets and the stopwatch
+// come from LatentData.
 
+import ArgumentParser
 import Foundation
 import Latent
 import LatentData
 import LatentModels
 
-/// Wall-clock laps for the console and the summary.
-struct Stopwatch {
-    private var last = Date()
-
-    /// Seconds since the previous lap (or since creation), and starts a new lap.
-    mutating func lap() -> Double {
-        let now = Date()
-        defer { last = now }
-        return now.timeIntervalSince(last)
-    }
-}
+/// `--dataset mnist|fashion-mnist|celeba` (LatentData's dataset names).
+extension DatasetName: ExpressibleByArgument {}
 
 /// Seconds as "1.23 s".
 func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
 
 extension PCAChapter {
     /// The training and test images as rows [N, D] in [0, 1], and the shape [C, H, W] of one image.
+    /// (CelebA: its training and test splits, list_eval_partition.txt, as 64×64 crops decoded once into a cache.)
     func loadData() throws -> (train: Tensor, test: Tensor, imageShape: [Int]) {
-        let train: any ImageDataset
-        let test: any ImageDataset
-        switch dataset {
-        case .mnist:
-            let data = try MNIST.load(from: self.data)
-            (train, test) = (data.train, data.test)
-        case .fashionMNIST:
-            let data = try FashionMNIST.load(from: self.data)
-            (train, test) = (data.train, data.test)
-        case .celeba:
-            (train, test) = try loadCelebA()
-        }
+        let (train, test) = try loadDataset(dataset, from: data)
         let imageShape = [train.channels, train.height, train.width]
         let d = train.imageSize
         let trainRows = train.tensor(first: trainLimit ?? train.count).reshaped([-1, d])
         let testRows = test.tensor(first: testLimit ?? test.count).reshaped([-1, d])
         return (trainRows, testRows, imageShape)
-    }
-
-    /// CelebA's training and test splits (list_eval_partition.txt), 64×64 crops, decoded once into a cache.
-    func loadCelebA() throws -> (train: CelebAImages, test: CelebAImages) {
-        let celeba = try CelebA.load(from: data, size: 64)
-        return (celeba.train, celeba.test)
     }
 
     /// `count` distinct test indices, chosen by the seed (seed 0: the first `count`).

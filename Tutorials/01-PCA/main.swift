@@ -12,13 +12,6 @@ import Latent
 import LatentData
 import LatentModels
 
-/// The datasets this chapter runs on.
-enum DatasetName: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case mnist
-    case fashionMNIST = "fashion-mnist"
-    case celeba
-}
-
 /// `swift run -c release pca [--dataset mnist|fashion-mnist|celeba] …`
 struct PCAChapter: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +22,7 @@ struct PCAChapter: ParsableCommand {
     @Option(help: "Dataset: mnist, fashion-mnist or celeba.")
     var dataset: DatasetName = .mnist
 
-    @Option(help: "Folder holding the dataset files (default: LATENT_DATA, the cache, then download).")
+    @Option(help: "Folder holding the dataset files (default: LATENT_DATA, ../shared/data, the cache, then download).")
     var data: String?
 
     @Option(help: "Components shown as eigenimages; also added to the k's evaluated.")

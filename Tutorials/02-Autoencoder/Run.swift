@@ -1,15 +1,12 @@
-// The chapter's plumbing: options, data, the run folder, history, Ctrl-C. The story is in main.swift.
+// The chapter's plumbing: options, the run's configuration and history, and what it writes into its
+// run folder. The story is in main.swift; datasets, Ctrl-C and the stopwatch come from LatentData.
 import ArgumentParser
-import Foundation
 import Latent
 import LatentData
 import LatentModels
-import Synchronization
 
-/// The datasets this chapter trains on.
-enum DatasetName: String, ExpressibleByArgument, CaseIterable {
-    case mnist, fashionMNIST = "fashion-mnist", celeba
-}
+/// `--dataset mnist|fashion-mnist|celeba` (LatentData's dataset names).
+extension DatasetName: ExpressibleByArgument {}
 
 /// The two model families.
 enum ModelName: String, ExpressibleByArgument, CaseIterable {
@@ -71,31 +68,6 @@ struct RunConfig {
     }
 }
 
-/// Training and test images of `name` as byte sets (pixels/255 when batched).
-func loadDataset(_ name: DatasetName, from explicitPath: String?) throws -> (train: ImageSet, test: ImageSet) {
-    // Without --data or LATENT_DATA, also look in ../shared/data (this project's shared data folder).
-    var path = explicitPath
-    let folder = name == .celeba ? "celeba" : name == .mnist ? "mnist" : "fashion-mnist"
-    if path == nil, ProcessInfo.processInfo.environment["LATENT_DATA"] == nil, FileIO.isFolder("../shared/data/\(folder)") {
-        path = "../shared/data/\(folder)"
-        print("data: using \(path!)")
-    }
-    switch name {
-    case .mnist:
-        let data = try MNIST.load(from: path)
-        return (data.train, data.test)
-    case .fashionMNIST:
-        let data = try FashionMNIST.load(from: path)
-        return (data.train, data.test)
-    case .celeba:
-        let data = try CelebA.load(from: path)
-        let asSet = { (images: CelebAImages) in
-            ImageSet(count: images.count, channels: 3, height: images.height, width: images.width, pixels: images.pixels, labels: nil)
-        }
-        return (asSet(data.train), asSet(data.test))
-    }
-}
-
 /// The test set as (input, target) batches; with `noise` > 0 the same noise every time (fixed seed).
 func testBatches(_ test: ImageSet, noise: Float, seed: UInt64) -> [(input: Tensor, target: Tensor)] {
     var loader = DataLoader(test, batchSize: 500, shuffle: false, noiseStd: noise, seed: seed &+ 2)
@@ -145,13 +117,10 @@ struct History {
     }
 }
 
-/// `runs/autoencoder-<dataset>/`: the checkpoint, pictures and summary.json.
-struct RunFolder {
-    let path: String
-    init(_ path: String) { self.path = path }
-
+/// What chapter 2 writes into `runs/autoencoder-<dataset>/`: the checkpoint, pictures, curves and summary.json.
+extension RunFolder {
     /// The checkpoint, rewritten after every epoch.
-    var checkpoint: String { FileIO.join(path, "checkpoint.safetensors") }
+    var checkpoint: String { file("checkpoint.safetensors") }
 
     /// Saves model, Adam, generator, progress and the curves so far; `epochStep` > 0 marks a mid-epoch stop.
     func saveCheckpoint(_ trainer: AutoencoderTrainer, rng: SeededGenerator, epoch: Int, config: RunConfig,
@@ -163,66 +132,32 @@ struct RunFolder {
                             config: settings.merging(["epoch_step": "\(epochStep)"]) { $1 }, to: checkpoint)
     }
 
-    /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide; returns its path.
+    /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide, white gaps; returns its path.
     func writeGrid(_ name: String, _ images: Tensor, columns: Int) throws -> String {
-        try saveImage(images, to: FileIO.join(path, name), nrow: columns, padValue: 1)
+        try saveImage(images, as: name, nrow: columns, padValue: 1)
     }
 
-    /// Writes the train-loss and test-MSE curves as an SVG chart; returns its path.
+    /// Writes the train-loss and test-MSE curves as an SVG chart with a log-scale y axis; returns its path.
     func writeCurves(_ history: History, title: String) throws -> String {
-        let file = FileIO.join(path, "curves.svg")
-        let epochs = history.trainLoss.indices.map { Double($0 + 1) }
-        let chart = LineChart(title: title, xLabel: "epoch", yLabel: "MSE per pixel (log scale)", logY: true, series: [
-            .init(name: "train loss (mean over the epoch)", points: Array(zip(epochs, history.trainLoss.map(Double.init)))),
-            .init(name: "test MSE (after the epoch)", points: Array(zip(epochs, history.testMSE.map(Double.init)))),
-        ])
-        try FileIO.writeAtomically(chart.svg, to: file)
-        return file
+        try writeChart(LineChart(title: title, xLabel: "epoch", yLabel: "MSE per pixel (log scale)", series: [
+            ChartSeries(name: "train loss (mean over the epoch)", values: history.trainLoss),
+            ChartSeries(name: "test MSE (after the epoch)", values: history.testMSE),
+        ], logY: true), as: "curves.svg")
     }
 
     /// Writes summary.json (config and metrics); returns its path.
     func writeSummary(config: RunConfig, history: History, pcaMSE: Float, trainSeconds: Double, steps: Int) throws -> String {
-        let file = FileIO.join(path, "summary.json")
-        let number = { (value: Double) in value.isFinite ? "\(value)" : "null" }
-        let list = { (values: [Double]) in "[" + values.map(number).joined(separator: ", ") + "]" }
-        var lines = ["  \"chapter\": \"02-Autoencoder\""]
-        lines.append("  \"config\": {" + config.dictionary.map { "\(SafeTensorsJSON.quote($0.0)): \(SafeTensorsJSON.quote($0.1))" }.joined(separator: ", ") + "}")
-        lines.append("  \"train_loss_per_epoch\": \(list(history.trainLoss.map(Double.init)))")
-        lines.append("  \"test_mse_per_epoch\": \(list(history.testMSE.map(Double.init)))")
-        lines.append("  \"seconds_per_epoch\": \(list(history.seconds))")
-        lines.append("  \"final_test_mse\": \(number(Double(history.testMSE.last ?? .nan)))")
-        lines.append("  \"pca_test_mse\": {\"k\": \(config.latent), \"test_mse\": \(number(Double(pcaMSE)))}")
-        lines.append("  \"train_seconds_this_invocation\": \(number(trainSeconds))")
-        lines.append("  \"steps\": \(steps)")
-        try FileIO.writeAtomically("{\n" + lines.joined(separator: ",\n") + "\n}\n", to: file)
-        return file
-    }
-}
-
-/// JSON string quoting for summary.json.
-enum SafeTensorsJSON {
-    static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-}
-
-/// Wall-clock seconds since creation.
-struct Stopwatch {
-    private let start = Date()
-    var seconds: Double { Date().timeIntervalSince(start) }
-}
-
-/// Ctrl-C: the first finishes the current step and writes a checkpoint; a second one quits at once.
-enum Interrupt {
-    private static let flag = Atomic<Bool>(false)
-
-    /// Whether Ctrl-C was pressed.
-    static var requested: Bool { flag.load(ordering: .relaxed) }
-
-    /// Installs the SIGINT handler.
-    static func install() {
-        signal(SIGINT) { _ in
-            if Interrupt.flag.exchange(true, ordering: .relaxed) { _exit(130) }
-        }
+        let summary: JSONValue = [
+            "chapter": "02-Autoencoder",
+            "config": .object(config.dictionary.map { ($0.0, .string($0.1)) }),
+            "train_loss_per_epoch": .floats(history.trainLoss),
+            "test_mse_per_epoch": .floats(history.testMSE),
+            "seconds_per_epoch": .numbers(history.seconds),
+            "final_test_mse": .float(history.testMSE.last ?? .nan),
+            "pca_test_mse": ["k": .number(Double(config.latent)), "test_mse": .float(pcaMSE)],
+            "train_seconds_this_invocation": .number(trainSeconds),
+            "steps": .number(Double(steps)),
+        ]
+        return try write(summary.serialized() + "\n", as: "summary.json")
     }
 }

@@ -59,7 +59,7 @@ struct AutoencoderChapter: ParsableCommand {
         print("\n\(autoencoder.summary(inputShape: [train.channels, train.height, train.width]))\n")
         let optimizer = Adam(parameters: autoencoder.parameters, lr: config.lr)
         let trainer = AutoencoderTrainer(model: autoencoder, optimizer: optimizer)
-        let run = RunFolder(config.outFolder)
+        let run = try RunFolder(path: config.outFolder)
         var history = History()
 
         // 3. Resume: weights, Adam moments and step, the generator, and the curves so far.

@@ -83,12 +83,12 @@ struct VAEChapter: ParsableCommand {
         var train: ImageSet, test: ImageSet
         var faces: CelebA? = nil
         if isFaces {
-            let celeba = try CelebA.load(from: dataFolder(data, "celeba"))
+            let celeba = try CelebA.load(from: DatasetName.celeba.folder(explicit: data))
             faces = celeba
             train = ImageSet(celeba.train)
             test = ImageSet(celeba.test)
         } else {
-            let mnist = try (datasetName == "fashion-mnist" ? FashionMNIST.load(from: dataFolder(data, "fashion-mnist")) : MNIST.load(from: dataFolder(data, "mnist")))
+            let mnist = try loadDataset(datasetName == "fashion-mnist" ? .fashionMNIST : .mnist, from: data)
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -114,7 +114,7 @@ struct VAEChapter: ParsableCommand {
 
         var loader = DataLoader(train, batchSize: batch, range: range, seed: seed &+ 1)
         var binarizer = SeededGenerator(seed: seed &+ 2)
-        var history = History()
+        var history = VAEHistory()
         var firstEpoch = 1
         let checkpointPath = FileIO.join(runFolder, "checkpoint.safetensors")
         if resume {
@@ -247,15 +247,15 @@ struct VAEChapter: ParsableCommand {
             if zDim == 2 {
                 let (mu, _) = vae.encodeAll(test.tensor(first: test.count, range: range))
                 let points = (0..<test.count).map { (x: Double(mu.scalars[2 * $0]), y: Double(mu.scalars[2 * $0 + 1]), label: labels[$0]) }
-                try FileIO.writeAtomically(scatterChart(points, title: "Test digits at μ(x), coloured by label", xLabel: "z₁", yLabel: "z₂"),
-                                           to: path("latent-scatter.svg"))
+                try ScatterPlot(title: "Test digits at μ(x), coloured by label", points: points.map { ($0.x, $0.y) },
+                                classes: points.map(\.label)).write(to: path("latent-scatter.svg"))
                 try writeGrid(vae.decodeAll(LatentCodes.manifold(side: 20)), columns: 20, range: range, to: path("manifold.png"))
             }
         }
         if isFaces, let celeba = faces {
             summary["attributes"] = try writeAttributeArithmetic(vae: vae, celeba: celeba, train: train, test: testImages, to: path("attributes.png"))
         }
-        try FileIO.writeAtomically(jsonText(summary), to: path("summary.json"))
+        try FileIO.writeAtomically(JSONValue(summary).serialized() + "\n", to: path("summary.json"))
         print("wrote:\n  " + ([checkpointPath] + written).joined(separator: "\n  "))
     }
 
@@ -300,21 +300,17 @@ struct VAEChapter: ParsableCommand {
 }
 
 /// Reconstruction, KL and total, train (solid) and test (dashed), per epoch.
-func writeCurves(_ h: History, lik: VAELikelihood, to file: String) throws {
-    func series(_ name: String, _ values: [Double], _ color: String, dashed: Bool) -> Series {
-        Series(name: name, points: values.enumerated().map { (Double($0 + 1), $1) }, color: color, dashed: dashed)
-    }
+func writeCurves(_ h: VAEHistory, lik: VAELikelihood, to file: String) throws {
     let total = { (a: [Double], b: [Double]) in zip(a, b).map { $0 + $1 } }
     let unit = lik == .bce ? "nats per image" : "per image"
-    let svg = lineChart([
-        series("train −ELBO", total(h.trainRec, h.trainKL), paletteColor(0), dashed: false),
-        series("test −ELBO", total(h.testRec, h.testKL), paletteColor(0), dashed: true),
-        series("train rec", h.trainRec, paletteColor(1), dashed: false),
-        series("test rec", h.testRec, paletteColor(1), dashed: true),
-        series("train KL", h.trainKL, paletteColor(2), dashed: false),
-        series("test KL", h.testKL, paletteColor(2), dashed: true),
-    ], title: "VAE: reconstruction, KL and their sum", xLabel: "epoch", yLabel: unit)
-    try FileIO.writeAtomically(svg, to: file)
+    try LineChart(title: "VAE: reconstruction, KL and their sum", xLabel: "epoch", yLabel: unit, series: [
+        ChartSeries(name: "train −ELBO", values: total(h.trainRec, h.trainKL), color: chartPalette[0]),
+        ChartSeries(name: "test −ELBO", values: total(h.testRec, h.testKL), color: chartPalette[0], dashed: true),
+        ChartSeries(name: "train rec", values: h.trainRec, color: chartPalette[1]),
+        ChartSeries(name: "test rec", values: h.testRec, color: chartPalette[1], dashed: true),
+        ChartSeries(name: "train KL", values: h.trainKL, color: chartPalette[2]),
+        ChartSeries(name: "test KL", values: h.testKL, color: chartPalette[2], dashed: true),
+    ]).write(to: file)
 }
 
 VAEChapter.main()

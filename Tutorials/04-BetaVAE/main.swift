@@ -76,10 +76,10 @@ struct BetaVAEChapter: ParsableCommand {
         let range: PixelRange = isFaces ? .minusOneToOne : .zeroToOne
         var train: ImageSet, test: ImageSet
         if isFaces {
-            let celeba = try CelebA.load(from: dataFolder(data, "celeba"))
+            let celeba = try CelebA.load(from: DatasetName.celeba.folder(explicit: data))
             (train, test) = (ImageSet(celeba.train), ImageSet(celeba.test))
         } else {
-            let mnist = try (dataset == "fashion-mnist" ? FashionMNIST.load(from: dataFolder(data, "fashion-mnist")) : MNIST.load(from: dataFolder(data, "mnist")))
+            let mnist = try loadDataset(dataset == "fashion-mnist" ? .fashionMNIST : .mnist, from: data)
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -107,7 +107,7 @@ struct BetaVAEChapter: ParsableCommand {
                 : Adam(parameters: vae.parameters, lr: learningRate)
             if beta == betaList.first { print(vae.summary(batch: batch)) }
             var loader = DataLoader(train, batchSize: batch, range: range, seed: seed &+ 1)
-            var history = History()
+            var history = VAEHistory()
             var unused = SeededGenerator(seed: 0)  // the checkpoint format's binarizer slot (no binarization here)
             let checkpointPath = FileIO.join(runFolder, "checkpoint-\(tag).safetensors")
             if resume && FileIO.fileExists(checkpointPath) {
@@ -166,9 +166,9 @@ struct BetaVAEChapter: ParsableCommand {
             var sampleRng = SeededGenerator(seed: 4242)
             let samples = vae.decodeAll(Tensor.randomNormal([10, zDim], using: &sampleRng))
             comparisonRows += [vae.reconstruct(testImages.slice(0..<min(10, test.count))), samples]
-            try FileIO.writeAtomically(barChart(klPerDim.map(Double.init), labels: klPerDim.indices.map(String.init),
-                                                title: "KL per latent dimension, β = \(formatBeta(beta)) (test set)",
-                                                xLabel: "latent dimension", yLabel: "nats"), to: path("kl-per-dimension-\(tag).svg"))
+            try BarChart(title: "KL per latent dimension, β = \(formatBeta(beta)) (test set)",
+                         xLabel: "latent dimension", yLabel: "nats", values: klPerDim.map(Double.init))
+                .write(to: path("kl-per-dimension-\(tag).svg"))
             // Traversals: the dimensions carrying the most KL, each swept from −3 to 3 around the code of a test image.
             let dims = largestIndices(klPerDim, count: min(traverse, zDim))
             let values = LatentCodes.linspace(-3, 3, count: 9)
@@ -202,7 +202,7 @@ struct BetaVAEChapter: ParsableCommand {
             "active_unit_rule": "Var over test images of mu_j > 0.01",
             "betas": results,
         ]
-        try FileIO.writeAtomically(jsonText(summary), to: path("summary.json"))
+        try FileIO.writeAtomically(JSONValue(summary).serialized() + "\n", to: path("summary.json"))
         print("wrote:\n  " + written.joined(separator: "\n  "))
     }
 
@@ -219,20 +219,17 @@ func formatBeta(_ beta: Float) -> String {
     beta == beta.rounded() ? String(Int(beta)) : String(format: "%g", Double(beta))
 }
 
-/// MSE and KL per epoch for one β (two panels side by side would need two scales: two charts in one file).
-func writeBetaCurves(_ h: History, beta: Float, to file: String) throws {
-    func series(_ name: String, _ values: [Double], _ color: String, dashed: Bool) -> Series {
-        Series(name: name, points: values.enumerated().map { (Double($0 + 1), $1) }, color: color, dashed: dashed)
-    }
-    let mse = lineChart([series("train MSE", h.trainRec, paletteColor(1), dashed: false), series("test MSE", h.testRec, paletteColor(1), dashed: true)],
-                        title: "β = \(formatBeta(beta)): reconstruction (MSE per pixel)", xLabel: "epoch", yLabel: "MSE", height: 300)
-    let kl = lineChart([series("train KL", h.trainKL, paletteColor(2), dashed: false), series("test KL", h.testKL, paletteColor(2), dashed: true)],
-                       title: "β = \(formatBeta(beta)): KL per image", xLabel: "epoch", yLabel: "nats", height: 300)
-    // Stack the two charts vertically in one SVG.
-    let inner = { (svg: String) in svg.split(separator: "\n").dropFirst().dropLast().joined(separator: "\n") }
-    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"600\" font-family=\"sans-serif\">\n"
-        + "<g>\n\(inner(mse))\n</g>\n<g transform=\"translate(0 300)\">\n\(inner(kl))\n</g>\n</svg>\n"
-    try FileIO.writeAtomically(svg, to: file)
+/// MSE and KL per epoch for one β: two charts stacked in one file (the two need different scales).
+func writeBetaCurves(_ h: VAEHistory, beta: Float, to file: String) throws {
+    let mse = LineChart(title: "β = \(formatBeta(beta)): reconstruction (MSE per pixel)", xLabel: "epoch", yLabel: "MSE", series: [
+        ChartSeries(name: "train MSE", values: h.trainRec, color: chartPalette[1]),
+        ChartSeries(name: "test MSE", values: h.testRec, color: chartPalette[1], dashed: true),
+    ], width: 640, height: 300)
+    let kl = LineChart(title: "β = \(formatBeta(beta)): KL per image", xLabel: "epoch", yLabel: "nats", series: [
+        ChartSeries(name: "train KL", values: h.trainKL, color: chartPalette[2]),
+        ChartSeries(name: "test KL", values: h.testKL, color: chartPalette[2], dashed: true),
+    ], width: 640, height: 300)
+    try ChartStack([mse, kl]).write(to: file)
 }
 
 BetaVAEChapter.main()

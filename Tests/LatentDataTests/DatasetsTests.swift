@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import LatentData
+
+@Suite("Dataset names, folders and the stopwatch")
+struct DatasetsTests {
+    @Test("--data wins; LATENT_DATA leaves the search to the loader; else the shared data folder when present",
+          arguments: DatasetName.allCases)
+    func folders(name: DatasetName) {
+        #expect(name.folder(explicit: "/some/where", environment: ["LATENT_DATA": "/x"]) == "/some/where")
+        #expect(name.folder(explicit: nil, environment: ["LATENT_DATA": "/x"]) == nil)
+        let shared = DatasetName.sharedDataRoots.map { $0 + "/" + name.rawValue }.first(where: FileIO.isFolder)
+        #expect(name.folder(explicit: nil, environment: [:]) == shared)
+    }
+
+    @Test("the command-line names are the folder names of the shared data")
+    func names() {
+        #expect(DatasetName.allCases.map(\.rawValue) == ["mnist", "fashion-mnist", "celeba"])
+        #expect(DatasetName(rawValue: "fashion-mnist") == .fashionMNIST)
+    }
+
+    @Test("an ImageSet made from another image dataset keeps its bytes and labels")
+    func imageSetCopy() {
+        let set = ImageSet(count: 2, channels: 1, height: 2, width: 2, pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [3, 9])
+        #expect(ImageSet(set.subset([1])) == ImageSet(count: 1, channels: 1, height: 2, width: 2, pixels: [4, 5, 6, 7], labels: [9]))
+    }
+
+    @Test("laps add up to the time since creation, and both grow")
+    func stopwatch() throws {
+        var clock = Stopwatch()
+        usleep(20_000)
+        let first = clock.lap()
+        usleep(20_000)
+        let second = clock.lap()
+        let total = clock.seconds
+        #expect(first >= 0.019 && second >= 0.019)
+        #expect(total >= first + second && total < first + second + 0.01)
+    }
+}

@@ -1,1 +1,0 @@
-../03-VAE/Checkpoint.swift
