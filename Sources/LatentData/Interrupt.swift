@@ -21,10 +21,16 @@ public enum Interrupt {
     /// Whether Ctrl-C was pressed since `install()`.
     public static var requested: Bool { flag.load(ordering: .relaxed) }
 
-    /// Installs the SIGINT handler.
+    /// Installs the SIGINT handler, and unblocks SIGINT for the calling thread: a process started by
+    /// a parent that blocks signals (a test runner, some IDEs) inherits that mask, and a blocked Ctrl-C
+    /// would stay pending forever.
     public static func install() {
         signal(SIGINT) { _ in
             if Interrupt.flag.exchange(true, ordering: .relaxed) { _exit(130) }
         }
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

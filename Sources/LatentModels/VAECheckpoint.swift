@@ -41,6 +41,36 @@ public struct VAEHistory: Sendable, Equatable {
     }
 }
 
+/// How far into an epoch a run was when it was interrupted (Ctrl-C): the steps done and the running
+/// sums of the epoch's training terms, so the resumed epoch reports the same means.
+public struct VAEPartialEpoch: Sendable, Equatable {
+    /// Steps (batches) of the epoch already trained.
+    public var steps: Int
+    /// Σ of the reconstruction term so far in the epoch.
+    public var recSum: Double
+    /// Σ of the KL term so far in the epoch.
+    public var klSum: Double
+    /// What the sums are divided by for the epoch's means: images so far (chapter 3's per-image sums)
+    /// or batches so far (chapter 4's per-batch means).
+    public var seen: Int
+
+    /// A partial epoch after `steps` batches, its sums over `seen` images (or batches).
+    public init(steps: Int, recSum: Double, klSum: Double, seen: Int) {
+        (self.steps, self.recSum, self.klSum, self.seen) = (steps, recSum, klSum, seen)
+    }
+
+    /// As checkpoint metadata: `steps,recSum,klSum,seen` (the sums as exact bit patterns).
+    var text: String { "\(steps),\(String(recSum.bitPattern, radix: 16)),\(String(klSum.bitPattern, radix: 16)),\(seen)" }
+
+    /// The partial epoch stored as `text`, or nil when it does not parse.
+    init?(text: String) {
+        let parts = text.split(separator: ",").map(String.init)
+        guard parts.count == 4, let steps = Int(parts[0]), steps >= 0, let rec = UInt64(parts[1], radix: 16),
+              let kl = UInt64(parts[2], radix: 16), let seen = Int(parts[3]), seen >= 0 else { return nil }
+        self.init(steps: steps, recSum: Double(bitPattern: rec), klSum: Double(bitPattern: kl), seen: seen)
+    }
+}
+
 /// What a VAE checkpoint restores besides the weights and Adam's state.
 public struct VAETrainingState: Sendable {
     /// The epochs trained so far.
@@ -49,17 +79,21 @@ public struct VAETrainingState: Sendable {
     public var rng: SeededGenerator
     /// The generator of the per-batch binarization (Bernoulli decoders).
     public var binarizer: SeededGenerator
+    /// Set when the run was interrupted inside epoch `history.epochs + 1`.
+    public var partial: VAEPartialEpoch?
 }
 
-/// Writes a VAE run to `file` (atomically): model, Adam state, history and both generators.
+/// Writes a VAE run to `file` (atomically): model, Adam state, history, both generators and, after a
+/// Ctrl-C inside an epoch, how far that epoch got (`partial`).
 public func saveCheckpoint(_ file: String, model: VAE, optimizer: Adam, history: VAEHistory,
-                           rng: SeededGenerator, binarizer: SeededGenerator) throws {
-    let config: [String: String] = [
+                           rng: SeededGenerator, binarizer: SeededGenerator, partial: VAEPartialEpoch? = nil) throws {
+    var config: [String: String] = [
         "model": model.kind, "latent": "\(model.latentDimension)", "likelihood": model.likelihood.rawValue,
         "history": history.json.serialized(),
         "binarizer": binarizer.state.map { String($0, radix: 16) }.joined(separator: ",")
             + "/" + (binarizer.spareNormal.map { String($0.bitPattern, radix: 16) } ?? ""),
     ]
+    if let partial { config["partial_epoch"] = partial.text }
     try Checkpoint.save(model: model, optimizer: optimizer, rng: rng, epoch: history.epochs, step: optimizer.stepCount,
                         config: config, to: file)
 }
@@ -82,5 +116,12 @@ public func loadCheckpoint(_ file: String, model: VAE, optimizer: Adam) throws -
         binarizer.state = words
         binarizer.spareNormal = parts.count > 1 ? UInt32(parts[1], radix: 16).map { Float(bitPattern: $0) } : nil
     }
-    return VAETrainingState(history: history, rng: info.rng ?? SeededGenerator(seed: 0), binarizer: binarizer)
+    var partial: VAEPartialEpoch?
+    if let text = info.config["partial_epoch"] {
+        guard let parsed = VAEPartialEpoch(text: text) else {
+            throw CheckpointError.badMetadata(file: file, key: "config.partial_epoch", value: text)
+        }
+        partial = parsed
+    }
+    return VAETrainingState(history: history, rng: info.rng ?? SeededGenerator(seed: 0), binarizer: binarizer, partial: partial)
 }

@@ -125,17 +125,21 @@ public struct VAENonFiniteError: Error, CustomStringConvertible {
     public var step: Int
     /// Which quantity or layer went non-finite, e.g. "encoder layer 3 Linear(…)" or "KL".
     public var location: String
+    /// The last good checkpoint (written after the previous epoch), if there is one.
+    public var checkpoint: String?
 
-    /// A VAENonFiniteError at `epoch`/`step` in `location`.
-    public init(epoch: Int, step: Int, location: String) {
+    /// A VAENonFiniteError at `epoch`/`step` in `location`; `checkpoint` is the last good one, if any.
+    public init(epoch: Int, step: Int, location: String, checkpoint: String? = nil) {
         self.epoch = epoch
         self.step = step
         self.location = location
+        self.checkpoint = checkpoint
     }
 
-    /// "non-finite value at epoch 3, step 120 in …; try a smaller learning rate".
+    /// "non-finite value at epoch 3, step 120 in …; last good checkpoint: …; try a smaller learning rate".
     public var description: String {
         "non-finite value (NaN or Inf) at epoch \(epoch), step \(step) in \(location); stopping. "
-            + "Try a smaller --lr, or --resume from the last checkpoint."
+            + (checkpoint.map { "Last good checkpoint: \($0) — continue from it with --resume and a smaller --lr." }
+                ?? "No checkpoint was written yet; try a smaller --lr.")
     }
 }

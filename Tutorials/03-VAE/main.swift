@@ -116,16 +116,16 @@ struct VAEChapter: ParsableCommand {
         var binarizer = SeededGenerator(seed: seed &+ 2)
         var history = VAEHistory()
         var firstEpoch = 1
+        var partial: VAEPartialEpoch?  // set when a Ctrl-C stopped the run inside an epoch
         let checkpointPath = FileIO.join(runFolder, "checkpoint.safetensors")
         if resume {
             let state = try loadCheckpoint(checkpointPath, model: vae, optimizer: optimizer)
-            history = state.history
-            rng = state.rng
-            binarizer = state.binarizer
+            (history, rng, binarizer, partial) = (state.history, state.rng, state.binarizer, state.partial)
             firstEpoch = history.epochs + 1
             for _ in 1..<firstEpoch { _ = loader.epoch() }  // the loader's shuffles continue where they were
-            print("resumed from \(checkpointPath) after epoch \(history.epochs)")
+            print("resumed from \(checkpointPath) after epoch \(history.epochs)" + (partial.map { " and \($0.steps) steps" } ?? ""))
         }
+        Interrupt.install()  // Ctrl-C: finish the step, write a checkpoint, exit
 
         // ---- Training ---------------------------------------------------------------------------
         let beta: Float = 1  // chapter 3 is the plain ELBO; chapter 4 turns this knob
@@ -134,8 +134,8 @@ struct VAEChapter: ParsableCommand {
             vae.isTraining = true
             let epochStarted = Date()
             let bar = ProgressBar(total: loader.batchCount, label: "epoch \(epoch)/\(epochs)")
-            var (recSum, klSum, seen) = (0.0, 0.0, 0)
-            for (step, b) in loader.epoch().enumerated() {
+            var (recSum, klSum, seen) = partial.map { ($0.recSum, $0.klSum, $0.seen) } ?? (0.0, 0.0, 0)
+            for (step, b) in loader.epoch().enumerated().dropFirst(partial?.steps ?? 0) {
                 let n = b.count
                 let x = lik == .bce ? Binarize.bernoulli(b.images, using: &binarizer) : b.images
                 optimizer.zeroGrad()
@@ -157,7 +157,8 @@ struct VAEChapter: ParsableCommand {
                     let location = firstNonFiniteLayer(in: vae.encoder, input: x).map { "encoder layer \($0.index) \($0.layer)" }
                         ?? firstNonFiniteLayer(in: vae.decoder, input: z).map { "decoder layer \($0.index) \($0.layer)" }
                         ?? (rec.isFinite ? "the KL term" : "the reconstruction loss")
-                    throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location)
+                    throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location,
+                                            checkpoint: FileIO.fileExists(checkpointPath) ? checkpointPath : nil)
                 }
                 // Backward: the decoder gives ∂L/∂z; the chain rule through z = μ + σ·ε gives   [eq. 5]
                 //   ∂L/∂μ = ∂L/∂z (+ β ∂KL/∂μ),   ∂L/∂log σ² = ∂L/∂z · ε · ½σ (+ β ∂KL/∂log σ²).
@@ -170,7 +171,14 @@ struct VAEChapter: ParsableCommand {
                 seen += n
                 bar.update(step: step + 1, metrics: [("rec", Float(recSum / Double(seen))), ("kl", Float(klSum / Double(seen))),
                                                      ("-elbo", Float((recSum + klSum) / Double(seen)))])
+                if Interrupt.requested {
+                    try saveCheckpoint(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng, binarizer: binarizer,
+                                       partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: seen))
+                    print("\ninterrupted: checkpoint written to \(checkpointPath); continue with --resume")
+                    throw ExitCode(130)
+                }
             }
+            partial = nil
             bar.finish()
             // Evaluation: the same terms on the test set, one z sample per image (per-image means).
             var evalRng = SeededGenerator(seed: 777)

@@ -110,19 +110,21 @@ struct BetaVAEChapter: ParsableCommand {
             var history = VAEHistory()
             var unused = SeededGenerator(seed: 0)  // the checkpoint format's binarizer slot (no binarization here)
             let checkpointPath = FileIO.join(runFolder, "checkpoint-\(tag).safetensors")
+            var partial: VAEPartialEpoch?  // set when a Ctrl-C stopped this β inside an epoch
             if resume && FileIO.fileExists(checkpointPath) {
                 let state = try loadCheckpoint(checkpointPath, model: vae, optimizer: optimizer)
-                (history, rng, unused) = (state.history, state.rng, state.binarizer)
+                (history, rng, unused, partial) = (state.history, state.rng, state.binarizer, state.partial)
                 for _ in 0..<history.epochs { _ = loader.epoch() }
-                print("resumed from \(checkpointPath) after epoch \(history.epochs)")
+                print("resumed from \(checkpointPath) after epoch \(history.epochs)" + (partial.map { " and \($0.steps) steps" } ?? ""))
             }
+            Interrupt.install()  // Ctrl-C: finish the step, write this β's checkpoint, exit
             while history.epochs < epochs {
                 let epoch = history.epochs + 1
                 vae.isTraining = true
                 let epochStarted = Date()
                 let bar = ProgressBar(total: loader.batchCount, label: "β=\(formatBeta(beta)) epoch \(epoch)/\(epochs)")
-                var (recSum, klSum, steps) = (0.0, 0.0, 0)
-                for (step, b) in loader.epoch().enumerated() {
+                var (recSum, klSum, steps) = partial.map { ($0.recSum, $0.klSum, $0.seen) } ?? (0.0, 0.0, 0)
+                for (step, b) in loader.epoch().enumerated().dropFirst(partial?.steps ?? 0) {
                     let x = b.images
                     optimizer.zeroGrad()
                     let (mu, logVar) = vae.encoder.forward(x).splitColumns(zDim)
@@ -136,7 +138,8 @@ struct BetaVAEChapter: ParsableCommand {
                         let location = firstNonFiniteLayer(in: vae.encoder, input: x).map { "encoder layer \($0.index) \($0.layer)" }
                             ?? firstNonFiniteLayer(in: vae.decoder, input: z).map { "decoder layer \($0.index) \($0.layer)" }
                             ?? (rec.isFinite ? "the KL term" : "the reconstruction loss")
-                        throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location)
+                        throw VAENonFiniteError(epoch: epoch, step: step + 1, location: location,
+                                                checkpoint: FileIO.fileExists(checkpointPath) ? checkpointPath : nil)
                     }
                     let dZ = vae.decoder.backward(dXHat)
                     _ = vae.encoder.backward(concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar))
@@ -145,7 +148,14 @@ struct BetaVAEChapter: ParsableCommand {
                     klSum += Double(kl)
                     steps += 1
                     bar.update(step: step + 1, metrics: [("mse", Float(recSum / Double(steps))), ("kl", Float(klSum / Double(steps)))])
+                    if Interrupt.requested {
+                        try saveCheckpoint(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng, binarizer: unused,
+                                           partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: steps))
+                        print("\ninterrupted: checkpoint written to \(checkpointPath); continue with --resume")
+                        throw ExitCode(130)
+                    }
                 }
+                partial = nil
                 bar.finish()
                 let (testRec, testKL) = evaluate(vae, testImages)
                 history.trainRec.append(recSum / Double(steps))
