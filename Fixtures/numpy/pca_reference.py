@@ -79,7 +79,7 @@ def check(summary_path):
         reference = json.load(f)["full"]
     with open(summary_path) as f:
         summary = json.load(f)
-    summary = summary.get("metrics", summary)   # RunFolder nests the results under "metrics"
+    summary = summary.get("metrics", summary)   # summaries before Dec 2026 nested the results under "metrics"
     worst = 0.0
     failures = []
     for k, expected in reference["test_mse"].items():

@@ -83,12 +83,16 @@ public final class RunFolder {
     @discardableResult
     public func writeChart(_ chart: ScatterPlot, as file: String) throws -> String { try write(chart.svg(), as: file) }
 
-    /// Writes `summary.json`: `{"config": {...}, "metrics": {...}, "files": [...]}`, atomically; returns the path.
-    /// `files` lists what the run wrote before the summary.
+    /// Writes `summary.json`: `{"config": {...}, <each metric>..., "files": [...]}`, atomically; returns
+    /// the path. The metrics sit at the top level beside `config` (`summary["test_mse"]`), as in every
+    /// chapter's summary; `files` lists what the run wrote before the summary.
     @discardableResult
     public func writeSummary(config: JSONValue, metrics: JSONValue, file: String = "summary.json") throws -> String {
         let files = JSONValue.array(written.map { .string(FileIO.fileName(of: $0)) })
-        let summary: JSONValue = .object([("config", config), ("metrics", metrics), ("files", files)])
+        guard case .object(let entries) = metrics else {
+            preconditionFailure("writeSummary: metrics must be a JSON object, got \(metrics)")
+        }
+        let summary: JSONValue = .object([("config", config)] + entries + [("files", files)])
         return try write(summary.serialized() + "\n", as: file)
     }
 

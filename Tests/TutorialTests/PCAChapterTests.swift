@@ -73,7 +73,7 @@ struct PCAChapterTests {
 
         let summaryData = try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))
         let document = try #require(try JSONSerialization.jsonObject(with: summaryData) as? [String: Any])
-        let summary = try #require(document["metrics"] as? [String: Any])
+        let summary = document  // the metrics sit at the top level, beside "config" and "files"
         let config = try #require(document["config"] as? [String: Any])
         #expect(config["dataset"] as? String == "mnist" && config["latent"] as? Int == 12)
         #expect(document["files"] as? [String] == ["explained_variance.svg", "mean.png", "components.png", "reconstructions.png"])
