@@ -87,6 +87,27 @@ public func writeGrid(_ images: Tensor, columns: Int, range: PixelRange = .zeroT
     return try saveImage(images, to: path, nrow: columns, padding: 2, padValue: 1, normalize: true, valueRange: (low, high))
 }
 
+/// Images smaller than `minimumSide` pixels (MNIST's 28) blown up by pixel repetition so a viewer
+/// shows them large enough to judge: [N, C, H, W] → [N, C, sH, sW] with s = ⌈minimumSide / H⌉
+/// (1, unchanged, for 64×64 faces).
+public func enlarged(_ images: Tensor, minimumSide: Int = 64) -> Tensor {
+    precondition(images.rank == 4, "enlarged expects [N, C, H, W], got \(images.shape)")
+    let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+    let s = max(1, (minimumSide + h - 1) / max(h, 1))
+    if s == 1 { return images }
+    return Tensor(shape: [n, c, h * s, w * s]) { out in
+        images.withUnsafeBufferPointer { x in
+            for plane in 0..<(n * c) {
+                for y in 0..<(h * s) {
+                    for xx in 0..<(w * s) {
+                        out[(plane * h * s + y) * w * s + xx] = x[(plane * h + y / s) * w + xx / s]
+                    }
+                }
+            }
+        }
+    }
+}
+
 extension PNGImage {
     /// An image from a [C, H, W] (or [H, W]) tensor with values in [0, 1]: byte = ⌊255·x + 0.5⌋,
     /// clamped. C must be 1 (grayscale) or 3 (RGB) — or 2/4 with alpha.

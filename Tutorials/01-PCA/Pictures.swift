@@ -39,23 +39,4 @@ extension PCAChapter {
             xLabel: "k (components kept)", yLabel: "cumulative explained variance (%)",
             series: [ChartSeries(name: "kept", points: points)])
     }
-
-    /// Images smaller than 64 pixels (MNIST's 28) blown up by pixel repetition so a viewer shows them
-    /// large enough to judge: [N, C, H, W] → [N, C, sH, sW] with s = ⌈64 / H⌉ (1 for 64×64 faces).
-    func enlarged(_ images: Tensor) -> Tensor {
-        let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        let s = Swift.max(1, (64 + h - 1) / h)
-        if s == 1 { return images }
-        return Tensor(shape: [n, c, h * s, w * s]) { out in
-            images.withUnsafeBufferPointer { x in
-                for plane in 0..<(n * c) {
-                    for y in 0..<(h * s) {
-                        for xx in 0..<(w * s) {
-                            out[(plane * h * s + y) * w * s + xx] = x[(plane * h + y / s) * w + xx / s]
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

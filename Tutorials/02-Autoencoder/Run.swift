@@ -80,11 +80,19 @@ func interpolationPair(_ test: ImageSet) -> (Int, Int) {
     return (one, seven)
 }
 
-/// The test MSE per pixel of PCA with k components fitted on the training images.
-func pcaTestMSE(train: ImageSet, test: ImageSet, k: Int) throws -> Float {
-    let flat = { (images: ImageSet) in images.tensor(first: images.count).reshaped([images.count, images.imageSize]) }
-    let pca = try PCA(fitting: flat(train), components: k)
-    return Float(pca.reconstructionMSE(flat(test), components: k))
+/// The test MSE per pixel of PCA with k components fitted on the (clean) training images, on the same
+/// (input, target) test batches as the autoencoder: with noisy inputs this is PCA as a denoiser —
+/// project the noisy image on the top-k components, compare with the clean one.
+func pcaTestMSE(train: ImageSet, test: [(input: Tensor, target: Tensor)], k: Int) throws -> Float {
+    let pca = try PCA(fitting: train.tensor(first: train.count).reshaped([train.count, train.imageSize]), components: k)
+    var (total, count) = (0.0, 0)
+    for (input, target) in test {
+        let flat = { (images: Tensor) in images.reshaped([images.shape[0], train.imageSize]) }
+        let (loss, _) = mse(pca.reconstruct(flat(input), components: k), flat(target))
+        total += Double(loss) * Double(target.count)
+        count += target.count
+    }
+    return Float(total / Double(max(count, 1)))
 }
 
 /// Train loss, test MSE and seconds per epoch (also carried in checkpoints so a resumed run keeps its curves).
@@ -132,9 +140,10 @@ extension RunFolder {
                             config: settings.merging(["epoch_step": "\(epochStep)"]) { $1 }, to: checkpoint)
     }
 
-    /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide, white gaps; returns its path.
+    /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide, white gaps, digits enlarged
+    /// 3× by pixel repetition (faces stay 64×64); returns its path.
     func writeGrid(_ name: String, _ images: Tensor, columns: Int) throws -> String {
-        try saveImage(images, as: name, nrow: columns, padValue: 1)
+        try saveImage(enlarged(images), as: name, nrow: columns, padValue: 1)
     }
 
     /// Writes the train-loss and test-MSE curves as an SVG chart with a log-scale y axis; returns its path.

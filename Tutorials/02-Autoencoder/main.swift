@@ -136,11 +136,11 @@ struct AutoencoderChapter: ParsableCommand {
         // 6. The comparison this chapter teaches: the autoencoder against PCA with the same code size.
         print("\nfitting PCA with k = \(config.latent) on the training images for comparison…")
         let pcaClock = Stopwatch()
-        let pcaMSE = try pcaTestMSE(train: train, test: test, k: config.latent)
+        let pcaMSE = try pcaTestMSE(train: train, test: testBatches(test, noise: noise, seed: seed), k: config.latent)
         let aeMSE = history.testMSE.last ?? trainer.meanSquaredError(testBatches(test, noise: 0, seed: seed))
         print(String(format: "test MSE per pixel, code size %d:   %@ %.5f   |   PCA %.5f   (PCA fit %.1f s)",
                      config.latent, config.modelLabel, aeMSE, pcaMSE, pcaClock.seconds))
-        if noise > 0 { print("(the autoencoder's number is denoised-vs-clean on noisy test inputs; PCA's is on clean inputs)") }
+        if noise > 0 { print("(both on noisy test inputs against the clean images: PCA denoises by projecting on k components)") }
 
         written.append(try run.writeSummary(config: config, history: history, pcaMSE: pcaMSE, trainSeconds: trainSeconds,
                                             steps: trainer.step))
