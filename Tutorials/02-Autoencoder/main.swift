@@ -14,10 +14,6 @@ import Latent
 import LatentData
 import LatentModels
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct AutoencoderChapter: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autoencoder",
