@@ -54,9 +54,10 @@ final class ChapterProcess {
         return false
     }
 
-    /// Waits for the process to end (killing it after `seconds`); its exit status.
+    /// Waits for the process to end (SIGKILL after `seconds`: a child may inherit the test runner's
+    /// blocked signals, SIGTERM among them); its exit status.
     func finish(seconds: Double) -> Int32 {
-        if !wait(seconds: seconds, until: { !process.isRunning }) { process.terminate() }
+        if !wait(seconds: seconds, until: { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
