@@ -98,6 +98,14 @@ public func saveCheckpoint(_ file: String, model: VAE, optimizer: Adam, history:
                         config: config, to: file)
 }
 
+/// Ctrl-C inside an epoch: writes the run's checkpoint with how far the epoch got (`partial`) and says
+/// so; the caller then exits with status 130, and `--resume` continues from the next step.
+public func saveInterruptedRun(_ file: String, model: VAE, optimizer: Adam, history: VAEHistory,
+                               rng: SeededGenerator, binarizer: SeededGenerator, partial: VAEPartialEpoch) throws {
+    try saveCheckpoint(file, model: model, optimizer: optimizer, history: history, rng: rng, binarizer: binarizer, partial: partial)
+    print("\ninterrupted: checkpoint written to \(file); continue with --resume")
+}
+
 /// Restores a VAE run from `file` into `model` and `optimizer` and returns its history and generators
 /// (refused, with the model untouched, if the file does not fit).
 public func loadCheckpoint(_ file: String, model: VAE, optimizer: Adam) throws -> VAETrainingState {

@@ -171,10 +171,9 @@ struct VAEChapter: ParsableCommand {
                 seen += n
                 bar.update(step: step + 1, metrics: [("rec", Float(recSum / Double(seen))), ("kl", Float(klSum / Double(seen))),
                                                      ("-elbo", Float((recSum + klSum) / Double(seen)))])
-                if Interrupt.requested {
-                    try saveCheckpoint(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng, binarizer: binarizer,
-                                       partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: seen))
-                    print("\ninterrupted: checkpoint written to \(checkpointPath); continue with --resume")
+                if Interrupt.requested {  // Ctrl-C: checkpoint this step and stop
+                    try saveInterruptedRun(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng,
+                                           binarizer: binarizer, partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: seen))
                     throw ExitCode(130)
                 }
             }

@@ -148,10 +148,9 @@ struct BetaVAEChapter: ParsableCommand {
                     klSum += Double(kl)
                     steps += 1
                     bar.update(step: step + 1, metrics: [("mse", Float(recSum / Double(steps))), ("kl", Float(klSum / Double(steps)))])
-                    if Interrupt.requested {
-                        try saveCheckpoint(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng, binarizer: unused,
-                                           partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: steps))
-                        print("\ninterrupted: checkpoint written to \(checkpointPath); continue with --resume")
+                    if Interrupt.requested {  // Ctrl-C: checkpoint this step and stop
+                        try saveInterruptedRun(checkpointPath, model: vae, optimizer: optimizer, history: history, rng: rng,
+                                               binarizer: unused, partial: VAEPartialEpoch(steps: step + 1, recSum: recSum, klSum: klSum, seen: steps))
                         throw ExitCode(130)
                     }
                 }
