@@ -19,6 +19,11 @@ Metadata holds the case's configuration as strings (PyTorch argument names). Ten
   optimizers/  input, target, param.<name> (initial), step<k>.loss, step<k>.grad.<name> (the gradient
                step k used), step<k>.param.<name> (after step k), k = 1…5, and the final optimizer
                state: state.exp_avg.<name>, state.exp_avg_sq.<name> (Adam), state.momentum_buffer.<name> (SGD)
+  models/      vae_celeba_steps: seed 000's CelebA VAE (f = 2, z = 4) trained for three Adam steps as chapter 3
+               does, on batches of 32, 29 and again the first 32 synthetic 64×64 images (bytes from a formula,
+               so not stored);
+               param.<name> and buffer.<name> (initial), step<k>.eps (the ε of step k), step<k>.loss,
+               final.param.<name> and final.buffer.<name> (after the last step). Computed in float64.
 
 Everything is float32 with fixed seeds, so re-running the script reproduces the files bit for bit on
 the same PyTorch version.
@@ -265,11 +270,72 @@ def make_optimizers():
                             weight_decay=full["weight_decay"], nesterov=int(full["nesterov"])))
 
 
+# ---------------------------------------------------------------------------------------------- models
+
+def vae_celeba_image_bytes(first, count):
+    """Synthetic 64×64 RGB images as bytes [count, 3, 64, 64]; Latent's test computes the same formula."""
+    n = torch.arange(first, first + count).view(-1, 1, 1, 1)
+    c = torch.arange(3).view(1, -1, 1, 1)
+    h = torch.arange(64).view(1, 1, -1, 1)
+    w = torch.arange(64).view(1, 1, 1, -1)
+    return (n * 37 + c * 101 + h * h * 3 + w * 7 + h * w + (n * w) % 5) % 256
+
+
+def make_models():
+    """Three chapter-3 training steps of seed 000's CelebA VAE, in float64, from PyTorch's initialization.
+
+    Batches of 32, 29 (the size of the last batch of an epoch of 8,765 faces) and 32 images, each step with
+    its own ε: it checks a whole step of every layer at once, the state carried from step to step (zeroed
+    gradients, BatchNorm statistics, Adam's moments) and a batch size that shrinks and grows again."""
+    f, z = 2, 4
+    torch.manual_seed(900)
+    encoder = nn.Sequential(nn.Conv2d(3, f, 4, 2, 1), nn.BatchNorm2d(f), nn.ReLU(),
+                            nn.Conv2d(f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.ReLU(),
+                            nn.Conv2d(2 * f, 4 * f, 4, 2, 1), nn.BatchNorm2d(4 * f), nn.ReLU(),
+                            nn.Flatten(), nn.Linear(4 * f * 64, 2 * z))
+    decoder = nn.Sequential(nn.Linear(z, 4 * f * 64), nn.Unflatten(1, (4 * f, 8, 8)),
+                            nn.ConvTranspose2d(4 * f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.LeakyReLU(0.2),
+                            nn.ConvTranspose2d(2 * f, f, 4, 2, 1), nn.BatchNorm2d(f),
+                            nn.ConvTranspose2d(f, 3, 4, 2, 1), nn.Tanh())
+    model = nn.ModuleDict({"encoder": encoder, "decoder": decoder})
+    tensors = {}
+    for name, p in model.named_parameters():
+        tensors["param." + name] = p.detach().clone()
+    for name, b in model.named_buffers():
+        if "num_batches" not in name:
+            tensors["buffer." + name] = b.detach().clone()
+    model.double()
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, betas=(0.5, 0.999), weight_decay=1e-5)
+    first = 0
+    for k, size in enumerate([32, 29, 32], start=1):
+        x = vae_celeba_image_bytes(first if k < 3 else 0, size).to(torch.float32) / 127.5 - 1
+        first += size
+        eps = torch.randn(size, z)
+        h = encoder(x.double())
+        mu, logvar = h[:, :z], h[:, z:]
+        decoded = decoder(mu + torch.exp(0.5 * logvar) * eps.double())
+        loss = F.mse_loss(decoded, x.double(), reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        tensors[f"step{k}.eps"] = eps
+        tensors[f"step{k}.loss"] = loss.detach().reshape([])
+    for name, p in model.named_parameters():
+        tensors["final.param." + name] = p.detach().clone()
+    for name, b in model.named_buffers():
+        if "num_batches" not in name:
+            tensors["final.buffer." + name] = b.detach().clone()
+    write_case("models", "vae_celeba_steps", tensors,
+               dict(kind="model", model="VAE.celeba", filters=f, latent=z, batches="32,29,32", lr=5e-4, beta1=0.5,
+                    beta2=0.999, weight_decay=1e-5, dtype="float64"))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     make_layers()
     make_losses()
     make_optimizers()
+    make_models()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(HERE) for f in fs
                 if f.endswith(".safetensors"))
     print(f"wrote fixtures under {HERE} ({total / 1024:.0f} KiB, torch {torch.__version__})")

@@ -171,3 +171,113 @@ struct VAETests {
         #expect(firstNonFiniteLayer(in: model.encoder, input: x)?.index == 1)
     }
 }
+
+/// Whole training steps of the CelebA VAE against PyTorch (`Fixtures/pytorch/models/vae_celeba_steps`):
+/// every layer's forward and backward at once, in the shapes training uses (a batch of 32, the last
+/// partial batch of 29 of an epoch, then the first 32 images again as the next epoch would), with the
+/// kernels' threads, and the state one step leaves to the next (zeroed gradients, BatchNorm's running
+/// statistics, Adam's moments and step count). PyTorch computed the reference in float64.
+@Suite("Parity — chapter 3's VAE training step", .serialized)
+struct VAETrainingParityTests {
+    /// The fixture's synthetic images [count, 3, 64, 64] in [-1, 1]: image n (counted from `first`) has the byte
+    /// (37n + 101c + 3h² + 7w + hw + (n·w mod 5)) mod 256 at channel c, row h, column w — the formula
+    /// make_fixtures.py uses, so the images need not be stored.
+    static func images(first: Int, count: Int) -> Tensor {
+        var values = [Float](repeating: 0, count: count * 3 * 64 * 64)
+        var i = 0
+        for n in first..<(first + count) {
+            for c in 0..<3 {
+                for h in 0..<64 {
+                    for w in 0..<64 {
+                        let byte = (n * 37 + c * 101 + h * h * 3 + w * 7 + h * w + (n * w) % 5) % 256
+                        values[i] = Float(byte) / 127.5 - 1  // PixelRange.minusOneToOne
+                        i += 1
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [count, 3, 64, 64], scalars: values)
+    }
+
+    /// The convolutions whose output goes straight into a BatchNorm: their bias cannot change the loss (the
+    /// BatchNorm subtracts the batch mean), so its exact gradient is 0 and what Adam does with the rounding
+    /// noise left in its place is noise in both frameworks.
+    static let biasesBeforeBatchNorm: Set = ["encoder.0.bias", "encoder.3.bias", "encoder.6.bias", "decoder.2.bias", "decoder.5.bias"]
+
+    /// Trains the fixture's model for its three steps as chapter 3 does; returns the losses, the model and
+    /// its initial parameters. With `zeroGradients: false` the gradients of one step are left to add up
+    /// with the next's (the bug this check exists to catch).
+    static func train(_ f: FixtureFile, zeroGradients: Bool = true) throws -> (losses: [Float], model: VAE, initial: [String: Tensor]) {
+        var g = SeededGenerator(seed: 0)
+        let model = VAE.celeba(filters: 2, latent: 4, using: &g)
+        var initial: [String: Tensor] = [:]
+        for (name, parameter) in model.namedParameters {
+            parameter.value = try f.tensor("param." + name)
+            initial[name] = parameter.value
+        }
+        for (name, _) in model.namedBuffers where !name.hasSuffix("num_batches_tracked") {
+            model.setBuffer(name, to: try f.tensor("buffer." + name))
+        }
+        let adam = Adam(parameters: model.parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
+        var losses: [Float] = []
+        var first = 0
+        for (k, size) in [32, 29, 32].enumerated() {
+            let x = images(first: k < 2 ? first : 0, count: size)
+            first += size
+            if zeroGradients || k == 0 { adam.zeroGrad() }
+            losses.append(Float(vaeLoss(model: model, x: x, eps: try f.tensor("step\(k + 1).eps"), beta: 1).loss))
+            adam.step()
+        }
+        return (losses, model, initial)
+    }
+
+    @Test("Three steps on batches of 32, 29 and 32 give PyTorch's losses, weights and BatchNorm statistics")
+    func threeSteps() throws {
+        let f = try loadFixture("models", "vae_celeba_steps")
+        let (losses, model, initial) = try Self.train(f)
+        for (k, loss) in losses.enumerated() {
+            let expected = try f.tensor("step\(k + 1).loss").item
+            #expect(abs(loss - expected) <= 1e-5 * abs(expected), "step \(k + 1): loss \(loss), PyTorch \(expected)")
+        }
+        var worst: (name: String, error: Float) = ("", 0)
+        for (name, parameter) in model.namedParameters {
+            let expected = try f.tensor("final.param." + name)
+            let start = try #require(initial[name])
+            if Self.biasesBeforeBatchNorm.contains(name) {
+                // Noise either way, but bounded: Adam moves a parameter by about lr per step at most (by 1, 1.05
+                // and 1.13·lr in its first three steps with β = (0.5, 0.999), whatever the gradients).
+                let moved = Comparison(parameter.value, start)
+                #expect(moved.maxAbsoluteDifference <= 4 * 5e-4, "\(name) moved by \(moved.maxAbsoluteDifference)")
+                continue
+            }
+            // The update itself, on the scale of an update (lr), not of the weight: 1e-2 of lr leaves room for
+            // float32's rounding of weights near 1 (an ulp there is 2.4e-4 of lr); a wrong step is off by ~100 %.
+            let update = Comparison(parameter.value - start, expected - start, floor: 5e-4)
+            #expect(update.isWithin(1e-2), "\(name) after 3 steps: \(update)")
+            if update.worstError > worst.error { worst = (name, update.worstError) }
+        }
+        for (name, value) in model.namedBuffers where !name.hasSuffix("num_batches_tracked") {
+            let comparison = Comparison(value, try f.tensor("final.buffer." + name))
+            if name.hasSuffix("running_var") {
+                #expect(comparison.isWithin(1e-4), "\(name): \(comparison)")
+            } else {
+                // The running mean also averages the noisy biases above: the batch means of steps 2 and 3 may
+                // differ by 2·lr and 4·lr, so the means by up to 0.1·(0.9·2 + 4)·lr = 2.9e-4.
+                #expect(comparison.maxAbsoluteDifference <= 1e-3, "\(name): \(comparison)")
+            }
+        }
+        print("parity vae_celeba_steps: losses \(losses), worst update \(worst.name) \(String(format: "%.1e", worst.error))")
+    }
+
+    @Test("The same comparison fails when gradients are not zeroed between steps")
+    func catchesAccumulatedGradients() throws {
+        let f = try loadFixture("models", "vae_celeba_steps")
+        let (losses, model, initial) = try Self.train(f, zeroGradients: false)
+        #expect(abs(losses[2] - (try f.tensor("step3.loss").item)) > 1e-5 * abs(losses[2]))
+        let name = "decoder.0.weight"
+        let parameter = try #require(model.namedParameters.first { $0.name == name }?.parameter)
+        let expected = try f.tensor("final.param." + name), start = try #require(initial[name])
+        let update = Comparison(parameter.value - start, expected - start, floor: 5e-4)
+        #expect(!update.isWithin(1e-2), "\(name) should be off, is \(update)")
+    }
+}
