@@ -129,5 +129,39 @@ struct InterruptTests {
         #expect(second.output.contains(line), "expected \"\(line)\" in:\n\(second.output)")
         #expect(FileManager.default.fileExists(atPath: run + "/summary.json"))
         #expect(try Checkpoint.info(of: path).step == (epochsDone + 1) * 8)
+
+        // The same epochs without the interruption give the same curves — including the train loss of the
+        // interrupted epoch, which must average the batches before the stop as well as those after it.
+        let straightRun = folder + "/straight"
+        let straight = try ChapterProcess(executable, common.map { $0 == run ? straightRun : $0 } + ["--epochs", "\(epochsDone + 1)"],
+                                          log: folder + "/straight.log")
+        #expect(straight.finish(seconds: 300) == 0, "uninterrupted run failed:\n\(straight.output)")
+        let resumedCurves = try perEpochCurves(run + "/summary.json"), straightCurves = try perEpochCurves(straightRun + "/summary.json")
+        #expect(!resumedCurves.isEmpty && Set(resumedCurves.keys) == Set(straightCurves.keys), "\(resumedCurves.keys)")
+        for (name, values) in resumedCurves {
+            let expected = straightCurves[name] ?? []
+            #expect(values.count == epochsDone + 1 && values.count == expected.count, "\(name): \(values) vs \(expected)")
+            for (v, e) in zip(values, expected) {
+                #expect(abs(v - e) <= 1e-5 * max(abs(e), 1e-3), "\(name): resumed \(values), uninterrupted \(expected)")
+            }
+        }
     }
+}
+
+/// Every `…_per_epoch` number list in a summary.json, at any depth (timings left out), by its key path.
+func perEpochCurves(_ path: String) throws -> [String: [Double]] {
+    var curves: [String: [Double]] = [:]
+    func visit(_ value: Any, _ key: String) {
+        if let object = value as? [String: Any] {
+            for (k, v) in object { visit(v, key.isEmpty ? k : key + "." + k) }
+        } else if let array = value as? [Any] {
+            if key.hasSuffix("_per_epoch"), !key.hasSuffix("seconds_per_epoch"), let numbers = array as? [Double] {
+                curves[key] = numbers
+            } else {
+                for (i, v) in array.enumerated() { visit(v, key + "[\(i)]") }
+            }
+        }
+    }
+    visit(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))), "")
+    return curves
 }

@@ -130,14 +130,15 @@ extension RunFolder {
     /// The checkpoint, rewritten after every epoch.
     var checkpoint: String { file("checkpoint.safetensors") }
 
-    /// Saves model, Adam, generator, progress and the curves so far; `epochStep` > 0 marks a mid-epoch stop.
+    /// Saves model, Adam, generator, progress and the curves so far; `epochStep` > 0 marks a mid-epoch stop,
+    /// `epochLossSum` is the summed loss of those `epochStep` batches (so the epoch's mean covers them all).
     func saveCheckpoint(_ trainer: AutoencoderTrainer, rng: SeededGenerator, epoch: Int, config: RunConfig,
-                        history: History, epochStep: Int = 0) throws {
+                        history: History, epochStep: Int = 0, epochLossSum: Double = 0) throws {
         var settings = Dictionary(uniqueKeysWithValues: config.dictionary)
         for (key, value) in history.metadata { settings[key] = value }
         // History and epoch_step live in config.* keys; lift them back out on load.
         try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, rng: rng, epoch: epoch, step: trainer.step,
-                            config: settings.merging(["epoch_step": "\(epochStep)"]) { $1 }, to: checkpoint)
+                            config: settings.merging(["epoch_step": "\(epochStep)", "epoch_loss_sum": "\(epochLossSum)"]) { $1 }, to: checkpoint)
     }
 
     /// Writes images [N, C, H, W] in [0, 1] as a grid PNG `columns` wide, white gaps, digits enlarged

@@ -60,14 +60,14 @@ struct AutoencoderChapter: ParsableCommand {
 
         // 3. Resume: weights, Adam moments and step, the generator, and the curves so far.
         var startEpoch = 1
-        var skipBatches = 0
+        var (skipBatches, skippedLoss) = (0, 0.0)  // after a mid-epoch stop: batches done, their loss sum
         if resume, FileIO.fileExists(run.checkpoint) {
             let info = try Checkpoint.load(from: run.checkpoint, into: autoencoder, optimizer: optimizer)
             trainer.step = info.step
             if let rng = info.rng { generator = rng }
             history = History(metadata: info.config)
             startEpoch = info.epoch + 1
-            skipBatches = Int(info.config["epoch_step"] ?? "0") ?? 0
+            (skipBatches, skippedLoss) = (Int(info.config["epoch_step"] ?? "0") ?? 0, Double(info.config["epoch_loss_sum"] ?? "0") ?? 0)
             print("resumed from \(run.checkpoint): \(info.epoch) epochs done, step \(info.step)"
                   + (skipBatches > 0 ? ", \(skipBatches) batches into epoch \(startEpoch)" : ""))
         } else if resume {
@@ -98,14 +98,15 @@ struct AutoencoderChapter: ParsableCommand {
             }
             if Interrupt.requested {
                 try run.saveCheckpoint(trainer, rng: generator, epoch: epoch - 1, config: config, history: history,
-                                       epochStep: skipBatches + result.steps)
+                                       epochStep: skipBatches + result.steps, epochLossSum: skippedLoss + Double(result.meanLoss) * Double(result.steps))
                 print("\ninterrupted: checkpoint written to \(run.checkpoint); continue with --resume")
                 throw ExitCode(130)
             }
-            skipBatches = 0
+            let trainLoss = Float((skippedLoss + Double(result.meanLoss) * Double(result.steps)) / Double(max(skipBatches + result.steps, 1)))
+            (skipBatches, skippedLoss) = (0, 0)
             let testMSE = trainer.meanSquaredError(testBatches(test, noise: noise, seed: seed))
-            history.append(trainLoss: result.meanLoss, testMSE: testMSE, seconds: epochClock.seconds)
-            bar.finish(metrics: [("loss", result.meanLoss), ("test mse", testMSE)])
+            history.append(trainLoss: trainLoss, testMSE: testMSE, seconds: epochClock.seconds)
+            bar.finish(metrics: [("loss", trainLoss), ("test mse", testMSE)])
             try run.saveCheckpoint(trainer, rng: generator, epoch: epoch, config: config, history: history)
         }
         let trainSeconds = clock.seconds
