@@ -137,6 +137,19 @@ struct VAESmokeTests {
         #expect(rows.map { $0["beta"] as? Double } == [0, 1])
         for row in rows { #expect((row["kl_per_dimension"] as? [Double])?.count == 8) }
     }
+
+    @Test("An unknown --dataset stops chapters 3 and 4 before any work, naming the datasets there are",
+          .enabled(if: chapterExecutable("vae") != nil && chapterExecutable("beta-vae") != nil), arguments: ["vae", "beta-vae"])
+    func unknownDataset(name: String) throws {
+        // Until chapter 3 took a DatasetName, `--dataset fashion` quietly trained on MNIST.
+        let exe = try #require(chapterExecutable(name))
+        let out = try temporaryFolder(name + "-bad-dataset")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try run(exe, ["--dataset", "fashion", "--out", out + "/run"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("'fashion'") && result.output.contains("fashion-mnist"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/run"), "nothing is written for a bad option")
+    }
 }
 
 /// The first python3 on PATH that can import numpy and torch (the reference script needs both), if any.

@@ -21,7 +21,7 @@ struct VAEChapter: ParsableCommand {
     @Option(help: "Model: dense (784→400→z→400→784), conv (seed 001), celeba (seed 000).")
     var model: String = "dense"
     @Option(help: "Dataset: mnist, fashion-mnist or celeba (default: celeba for --model celeba, else mnist).")
-    var dataset: String?
+    var dataset: DatasetName?
     @Option(help: "Dataset folder (else LATENT_DATA, ../shared/data, the cache).")
     var data: String?
     @Option(help: "Training epochs.")
@@ -63,8 +63,8 @@ struct VAEChapter: ParsableCommand {
 
     mutating func run() throws {
         if let threads { Parallel.threadCount = threads }
-        let datasetName = dataset ?? (model == "celeba" ? "celeba" : "mnist")
-        let isFaces = datasetName == "celeba"
+        let datasetName = dataset ?? (model == "celeba" ? .celeba : .mnist)
+        let isFaces = datasetName == .celeba
         guard ["dense", "conv", "celeba"].contains(model) else { throw ValidationError("--model must be dense, conv or celeba") }
         guard isFaces == (model == "celeba") else { throw ValidationError("--model celeba goes with --dataset celeba") }
         let zDim = latent ?? ["dense": 20, "conv": 64, "celeba": 128][model]!
@@ -75,7 +75,7 @@ struct VAEChapter: ParsableCommand {
         }
         guard ["seed", "full"].contains(decoder) else { throw ValidationError("--decoder must be seed or full") }
         if isFaces && lik == .bce { throw ValidationError("the celeba model has a Tanh output: --likelihood mse") }
-        let runFolder = out ?? "runs/vae-\(datasetName)"
+        let runFolder = out ?? "runs/vae-\(datasetName.rawValue)"
         try FileIO.createFolder(runFolder)
 
         // ---- Data -------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ struct VAEChapter: ParsableCommand {
             train = ImageSet(celeba.train)
             test = ImageSet(celeba.test)
         } else {
-            let mnist = try loadDataset(datasetName == "fashion-mnist" ? .fashionMNIST : .mnist, from: data)
+            let mnist = try loadDataset(datasetName, from: data)
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -202,7 +202,7 @@ struct VAEChapter: ParsableCommand {
 
         // ---- Evaluation: ELBO and importance-weighted log p(x) ----------------------------------
         var summary: [String: Any] = [
-            "chapter": "03-VAE", "model": model, "dataset": datasetName, "likelihood": lik.rawValue, "latent": zDim,
+            "chapter": "03-VAE", "model": model, "dataset": datasetName.rawValue, "likelihood": lik.rawValue, "latent": zDim,
             "batch_size": batch, "lr": learningRate, "epochs": history.epochs, "seed": seed,
             "train_images": train.count, "test_images": test.count, "threads": Parallel.threadCount,
             "train_seconds_this_run": trainSeconds,
@@ -319,5 +319,8 @@ func writeCurves(_ h: VAEHistory, lik: VAELikelihood, to file: String) throws {
         ChartSeries(name: "test KL", values: h.testKL, color: chartPalette[2], dashed: true),
     ]).write(to: file)
 }
+
+/// `--dataset mnist|fashion-mnist|celeba` (LatentData's dataset names).
+extension DatasetName: ExpressibleByArgument {}
 
 VAEChapter.main()

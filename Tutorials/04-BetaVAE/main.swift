@@ -18,7 +18,7 @@ struct BetaVAEChapter: ParsableCommand {
         abstract: "Chapter 4: β-VAE on MNIST or CelebA; --sweep compares several β.")
 
     @Option(help: "Dataset: mnist, fashion-mnist or celeba.")
-    var dataset: String = "mnist"
+    var dataset: DatasetName = .mnist
     @Option(help: "Model for MNIST: conv (seed 001, default) or dense; CelebA always uses seed 000's model.")
     var model: String = "conv"
     @Option(help: "Dataset folder (else LATENT_DATA, ../shared/data, the cache).")
@@ -58,7 +58,7 @@ struct BetaVAEChapter: ParsableCommand {
 
     mutating func run() throws {
         if let threads { Parallel.threadCount = threads }
-        let isFaces = dataset == "celeba"
+        let isFaces = dataset == .celeba
         let kind = isFaces ? "celeba" : model
         guard ["dense", "conv", "celeba"].contains(kind) else { throw ValidationError("--model must be conv or dense") }
         guard ["seed", "full"].contains(decoder) else { throw ValidationError("--decoder must be seed or full") }
@@ -69,7 +69,7 @@ struct BetaVAEChapter: ParsableCommand {
             guard let v = Float(text.trimmingCharacters(in: .whitespaces)), v >= 0 else { throw ValidationError("bad β '\(text)' in --betas") }
             return v
         } : [beta]
-        let runFolder = out ?? "runs/beta-vae-\(dataset)"
+        let runFolder = out ?? "runs/beta-vae-\(dataset.rawValue)"
         try FileIO.createFolder(runFolder)
 
         // ---- Data: pixels in [0, 1] (MNIST, Sigmoid decoder) or [-1, 1] (CelebA, Tanh decoder) ----
@@ -79,7 +79,7 @@ struct BetaVAEChapter: ParsableCommand {
             let celeba = try CelebA.load(from: DatasetName.celeba.folder(explicit: data))
             (train, test) = (ImageSet(celeba.train), ImageSet(celeba.test))
         } else {
-            let mnist = try loadDataset(dataset == "fashion-mnist" ? .fashionMNIST : .mnist, from: data)
+            let mnist = try loadDataset(dataset, from: data)
             (train, test) = (mnist.train, mnist.test)
         }
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
@@ -205,7 +205,7 @@ struct BetaVAEChapter: ParsableCommand {
                          r["test_mse"] as! Double, r["test_mse_at_mu"] as! Double, r["test_kl"] as! Double, r["active_units"] as! Int, zDim))
         }
         let summary: [String: Any] = [
-            "chapter": "04-BetaVAE", "dataset": dataset, "model": kind, "latent": zDim, "batch_size": batch, "lr": learningRate,
+            "chapter": "04-BetaVAE", "dataset": dataset.rawValue, "model": kind, "latent": zDim, "batch_size": batch, "lr": learningRate,
             "epochs": epochs, "seed": seed, "decoder": isFaces ? decoder : "n/a", "train_images": train.count, "test_images": test.count, "threads": Parallel.threadCount,
             "loss": "mean squared error per pixel + beta * KL (summed over z, mean over the batch)",
             "active_unit_rule": "Var over test images of mu_j > 0.01",
@@ -240,5 +240,8 @@ func writeBetaCurves(_ h: VAEHistory, beta: Float, to file: String) throws {
     ], width: 640, height: 300)
     try ChartStack([mse, kl]).write(to: file)
 }
+
+/// `--dataset mnist|fashion-mnist|celeba` (LatentData's dataset names).
+extension DatasetName: ExpressibleByArgument {}
 
 BetaVAEChapter.main()
