@@ -296,6 +296,8 @@ struct ChartAxis {
     var ticks: [Double]
     /// Number of categories for a bar chart's x axis (0 for numeric axes).
     var categories = 0
+    /// A log axis too narrow for 1…9 × 10^k ticks gets evenly spaced ones; this is their spacing.
+    var evenStep: Double? = nil
 
     /// An axis covering `values`, widened by `padFraction` of the range, with about five "nice" ticks;
     /// with `wholeNumbers` (e.g. epochs) linear ticks fall on whole numbers only.
@@ -331,6 +333,13 @@ struct ChartAxis {
             }
             let coarse = logTicks(last - first < 2 ? [1, 2, 5] : [1])
             ticks = coarse.count >= 3 ? coarse : logTicks([1, 2, 3, 4, 5, 6, 7, 8, 9])
+            if ticks.count < 3 {
+                // Narrower still (say 0.0086 to 0.0095): evenly spaced round values, as on a linear axis.
+                let (a, b) = (pow(10, first), pow(10, last))
+                let step = ChartAxis.niceStep((b - a) / 5)
+                ticks = Array(stride(from: (a / step).rounded(.up) * step, through: b + step * 1e-9, by: step))
+                evenStep = step
+            }
         } else {
             let step = max(ChartAxis.niceStep((high - low) / 5), wholeNumbers ? 1 : 0)
             var t = (low / step).rounded(.up) * step
@@ -360,6 +369,9 @@ struct ChartAxis {
 
     /// The tick label for `value`, with as many decimals as the tick spacing needs.
     func label(_ value: Double) -> String {
+        if log, let evenStep {
+            return Format.fixed(value, max(0, Int((-log10(evenStep) - 1e-9).rounded(.up))))
+        }
         if log {
             let exponent = log10(value)
             if exponent >= 5 || exponent < -3.5 { return Format.metric(Float(value)) }

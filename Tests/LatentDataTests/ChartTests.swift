@@ -85,6 +85,12 @@ struct ChartTests {
         let narrow = ChartAxis(values: [0.0303, 0.0528], log: true, padFraction: 0.05)
         #expect(narrow.ticks.count >= 3 && narrow.ticks.allSatisfy { $0 >= 0.02 && $0 <= 0.06 })
         #expect(narrow.ticks.map(narrow.label).contains("0.04"))
+        // Narrower than one 1…9 × 10^k step (a test MSE settling between 0.0086 and 0.0095): round values
+        // evenly spaced, labelled so that no two look alike.
+        let settled = ChartAxis(values: [0.0086, 0.0095], log: true, padFraction: 0.05)
+        let labels = settled.ticks.map(settled.label)
+        #expect(settled.ticks.count >= 3 && settled.ticks.allSatisfy { log10($0) >= settled.low && log10($0) <= settled.high }, "\(settled.ticks)")
+        #expect(Set(labels).count == labels.count && labels.contains("0.0090"), "\(labels)")
         // A chart whose x values are all whole numbers labels them without decimals.
         let svg = LineChart(title: "t", series: [ChartSeries(name: "loss", values: [3.0, 2.0])]).svg()
         #expect(svg.contains(">1</text>") && svg.contains(">2</text>") && !svg.contains(">1.5</text>"))
