@@ -12,6 +12,7 @@ epoch: the MSE per pixel on [0, 1] pixels of the test faces decoded from z = mu,
     python3 Benchmarks/pytorch/vae_reference_celeba.py --data ../shared/data/celeba --epochs 4
 """
 import argparse
+import json
 import os
 import time
 from collections import OrderedDict
@@ -44,6 +45,49 @@ def load_split(folder):
         return torch.from_numpy(out.astype(np.float32) / 127.5 - 1)
 
     return images(names[0]), images(names[2])
+
+
+MASK = (1 << 64) - 1
+
+
+class LatentShuffle:
+    """Chapter 3's data order, bit for bit: LatentData's `DataLoader(seed: seed + 1)`, a SplitMix64-seeded
+    xoshiro256** drawing a Fisher–Yates permutation per epoch (Swift's `next(upperBound:)`, Lemire's
+    method), then one more draw (the epoch's noise seed)."""
+
+    def __init__(self, seed):
+        x, self.s = seed, []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & MASK
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            self.s.append(z ^ (z >> 31))
+
+    def next(self):
+        s = self.s
+        r = (s[1] * 5) & MASK
+        result = ((((r << 7) | (r >> 57)) & MASK) * 9) & MASK
+        t = (s[1] << 17) & MASK
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & MASK
+        return result
+
+    def below(self, bound):
+        m = self.next() * bound
+        if (m & MASK) < bound:
+            threshold = ((1 << 64) - bound) % bound
+            while (m & MASK) < threshold:
+                m = self.next() * bound
+        return m >> 64
+
+    def epoch(self, n):
+        order = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.below(i + 1)
+            order[i], order[j] = order[j], order[i]
+        self.next()
+        return torch.tensor(order)
 
 
 class VAE(nn.Module):
@@ -82,6 +126,9 @@ def main():
     parser.add_argument("--decoder", choices=["seed", "fixed"], default="seed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--order", choices=["torch", "latent"], default="torch",
+                        help="data order: torch.randperm, or chapter 3's shuffle for the same --seed")
+    parser.add_argument("--json", help="also write {\"test_mse_per_epoch\": [...]} to this file")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -90,9 +137,11 @@ def main():
     model = VAE(args.filters, args.latent, args.decoder)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, betas=(0.5, 0.999), weight_decay=1e-5)
     start = time.time()
+    per_epoch = []
+    shuffle = LatentShuffle(args.seed + 1) if args.order == "latent" else None
     for epoch in range(1, args.epochs + 1):
         model.train()
-        order = torch.randperm(len(train))
+        order = shuffle.epoch(len(train)) if shuffle else torch.randperm(len(train))
         for first in range(0, len(train), 32):
             x = train[order[first:first + 32]]
             mu, logvar = model.encode(x)
@@ -105,7 +154,11 @@ def main():
         with torch.no_grad():
             mse = sum(F.mse_loss(model.decode(model.encode(test[i:i + 100])[0]), test[i:i + 100], reduction="sum").item()
                       for i in range(0, len(test), 100)) / (test.numel() * 4)
-        print(f"epoch {epoch}: test MSE per pixel on [0,1] (z = mu, eval mode) {mse:.4f}  ({time.time() - start:.0f} s)", flush=True)
+        per_epoch.append(mse)
+        print(f"epoch {epoch}: test MSE per pixel on [0,1] (z = mu, eval mode) {mse:.5f}  ({time.time() - start:.0f} s)", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seed": args.seed, "test_mse_per_epoch": per_epoch}, f)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ importance-weighted log p(x) (K samples, the first --iw-images test images), in 
     python3 Benchmarks/pytorch/vae_reference_mnist.py --data ../shared/data/mnist --epochs 10 --seed 0
 """
 import argparse
+import json
 import gzip
 import math
 import os
@@ -123,6 +124,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--binarization", choices=["latent", "torch"], default="latent",
                         help="the fixed test binarization: Latent's (seed 12345, identical to chapter 3's) or torch.bernoulli's")
+    parser.add_argument("--json", help="also write the reported numbers per epoch to this file")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -136,6 +138,7 @@ def main():
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     report = {int(e) for e in args.report.split(",")}
     start = time.time()
+    reported = {}
     for epoch in range(1, args.epochs + 1):
         model.train()
         order = torch.randperm(len(x_train))
@@ -148,12 +151,18 @@ def main():
         line = f"epoch {epoch} ({time.time() - start:.0f} s)"
         if epoch in report:
             model.eval()
-            line += f": test ELBO {test_elbo(model, x_test, 777):.2f}"
+            elbo = test_elbo(model, x_test, 777)
+            reported[epoch] = {"test_elbo": elbo}
+            line += f": test ELBO {elbo:.2f}"
             if args.iw > 0:
                 iw = importance_weighted(model, x_test[:args.iw_images], args.iw, 999)
                 subset = test_elbo(model, x_test[:args.iw_images], 777)
+                reported[epoch]["test_nll_iw"] = iw
                 line += f", IW log p(x) K={args.iw} first {args.iw_images}: {iw:.2f} (their ELBO {subset:.2f})"
         print(line, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seed": args.seed, "epochs": {str(e): v for e, v in reported.items()}}, f)
 
 
 if __name__ == "__main__":
