@@ -23,6 +23,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from latent_random import LatentGenerator
+
 
 def load_split(folder):
     names = {0: [], 2: []}
@@ -47,47 +49,14 @@ def load_split(folder):
     return images(names[0]), images(names[2])
 
 
-MASK = (1 << 64) - 1
-
-
-class LatentShuffle:
-    """Chapter 3's data order, bit for bit: LatentData's `DataLoader(seed: seed + 1)`, a SplitMix64-seeded
-    xoshiro256** drawing a Fisher–Yates permutation per epoch (Swift's `next(upperBound:)`, Lemire's
-    method), then one more draw (the epoch's noise seed)."""
-
-    def __init__(self, seed):
-        x, self.s = seed, []
-        for _ in range(4):
-            x = (x + 0x9E3779B97F4A7C15) & MASK
-            z = x
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            self.s.append(z ^ (z >> 31))
-
-    def next(self):
-        s = self.s
-        r = (s[1] * 5) & MASK
-        result = ((((r << 7) | (r >> 57)) & MASK) * 9) & MASK
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
-        s[3] = ((s[3] << 45) | (s[3] >> 19)) & MASK
-        return result
-
-    def below(self, bound):
-        m = self.next() * bound
-        if (m & MASK) < bound:
-            threshold = ((1 << 64) - bound) % bound
-            while (m & MASK) < threshold:
-                m = self.next() * bound
-        return m >> 64
-
-    def epoch(self, n):
-        order = list(range(n))
-        for i in range(n - 1, 0, -1):
-            j = self.below(i + 1)
-            order[i], order[j] = order[j], order[i]
-        self.next()
-        return torch.tensor(order)
+def latent_order(seed, n):
+    """Chapter 3's data order of n images for `--seed seed`, epoch after epoch: its `DataLoader(seed: seed + 1)`
+    draws a permutation, then one more number (the epoch's noise seed)."""
+    generator = LatentGenerator(seed + 1)
+    while True:
+        order = generator.permutation(n)
+        generator.next()
+        yield order
 
 
 class VAE(nn.Module):
@@ -138,10 +107,10 @@ def main():
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, betas=(0.5, 0.999), weight_decay=1e-5)
     start = time.time()
     per_epoch = []
-    shuffle = LatentShuffle(args.seed + 1) if args.order == "latent" else None
+    shuffle = latent_order(args.seed, len(train)) if args.order == "latent" else None
     for epoch in range(1, args.epochs + 1):
         model.train()
-        order = shuffle.epoch(len(train)) if shuffle else torch.randperm(len(train))
+        order = torch.tensor(next(shuffle)) if shuffle else torch.randperm(len(train))
         for first in range(0, len(train), 32):
             x = train[order[first:first + 32]]
             mu, logvar = model.encode(x)

@@ -20,33 +20,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-MASK = (1 << 64) - 1
+from latent_random import LatentGenerator
 
 
 def latent_binarization(pixels, seed):
-    """Latent's `ImageSet.binarized(seed:)`, bit for bit: SplitMix64-seeded xoshiro256**, one uniform
-    (24 bits) per pixel in order, pixel on when uniform < byte/255 (both float32)."""
-    x, state = seed, []
-    for _ in range(4):
-        x = (x + 0x9E3779B97F4A7C15) & MASK
-        z = x
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        state.append(z ^ (z >> 31))
-    s0, s1, s2, s3 = state
-    out = np.empty(pixels.size, dtype=np.uint32)
-    for i in range(pixels.size):
-        r = (s1 * 5) & MASK
-        out[i] = ((((r << 7) | (r >> 57)) & MASK) * 9 & MASK) >> 40
-        t = (s1 << 17) & MASK
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = ((s3 << 45) | (s3 >> 19)) & MASK
-    uniform = out.astype(np.float32) * np.float32(1.0 / 16777216.0)
+    """Latent's `ImageSet.binarized(seed:)`, bit for bit: one 24-bit uniform per pixel in order from
+    `SeededGenerator(seed)`, pixel on when uniform < byte/255 (both float32)."""
+    uniform = (LatentGenerator(seed).draws(pixels.size) >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / 16777216.0)
     p = pixels.reshape(-1).astype(np.float32) / np.float32(255)
     return (uniform < p).astype(np.float32).reshape(pixels.shape)
 

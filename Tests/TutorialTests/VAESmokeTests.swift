@@ -173,14 +173,12 @@ struct ReferenceBinarizationTests {
         let bytes: [UInt8] = (0..<48).map { UInt8(($0 * 37) % 256) }
         let set = ImageSet(count: 3, channels: 1, height: 4, width: 4, pixels: bytes, labels: nil)
         let expected = set.binarized(seed: seed).pixels.map { $0 == 255 ? "1" : "0" }.joined()
-        let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Benchmarks/pytorch").path
+        let scripts = Self.scripts
         let interpreter = try #require(python)
         let code = """
             import sys, numpy as np
-            import importlib.util as u
-            spec = u.spec_from_file_location('ref', '\(scripts)/vae_reference_mnist.py'); m = u.module_from_spec(spec)
-            spec.loader.exec_module(m)
+            sys.path.insert(0, '\(scripts)')
+            import vae_reference_mnist as m
             b = np.array([\(bytes.map(String.init).joined(separator: ","))], dtype=np.uint8).reshape(3, 16)
             print(''.join('1' if v else '0' for v in m.latent_binarization(b, \(seed)).reshape(-1)))
             """
@@ -188,4 +186,25 @@ struct ReferenceBinarizationTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
     }
+
+    @Test("latent_random.py's permutation (the CelebA peer's --order latent) equals SeededGenerator's",
+          .enabled(if: python != nil), arguments: [UInt64(1), 12])
+    func samePermutation(seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        let expected = [generator.permutation(1000), generator.permutation(37)].map { $0.map(String.init).joined(separator: ",") }
+        let code = """
+            import sys
+            sys.path.insert(0, '\(Self.scripts)')
+            from latent_random import LatentGenerator
+            g = LatentGenerator(\(seed))
+            for n in (1000, 37): print(','.join(map(str, g.permutation(n))))
+            """
+        let result = try run(try #require(python), ["-c", code])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.split(separator: "\n").map(String.init) == expected)
+    }
+
+    /// Benchmarks/pytorch, where the peers live.
+    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Benchmarks/pytorch").path
 }
