@@ -96,13 +96,14 @@ struct AutoencoderChapter: ParsableCommand {
                       ? "last good checkpoint: \(run.checkpoint) (resume with --resume after lowering --lr)" : "no checkpoint written yet")
                 throw ExitCode.failure
             }
+            let (epochSteps, epochLossSum) = (skipBatches + result.steps, skippedLoss + Double(result.meanLoss) * Double(result.steps))
             if Interrupt.requested {
                 try run.saveCheckpoint(trainer, rng: generator, epoch: epoch - 1, config: config, history: history,
-                                       epochStep: skipBatches + result.steps, epochLossSum: skippedLoss + Double(result.meanLoss) * Double(result.steps))
+                                       epochStep: epochSteps, epochLossSum: epochLossSum)
                 print("\ninterrupted: checkpoint written to \(run.checkpoint); continue with --resume")
                 throw ExitCode(130)
             }
-            let trainLoss = Float((skippedLoss + Double(result.meanLoss) * Double(result.steps)) / Double(max(skipBatches + result.steps, 1)))
+            let trainLoss = Float(epochLossSum / Double(max(epochSteps, 1)))
             (skipBatches, skippedLoss) = (0, 0)
             let testMSE = trainer.meanSquaredError(testBatches(test, noise: noise, seed: seed))
             history.append(trainLoss: trainLoss, testMSE: testMSE, seconds: epochClock.seconds)
