@@ -337,18 +337,11 @@ struct ChartAxis {
                 // Narrower still (say 0.0086 to 0.0095): evenly spaced round values, as on a linear axis.
                 let (a, b) = (pow(10, first), pow(10, last))
                 let step = ChartAxis.niceStep((b - a) / 5)
-                ticks = Array(stride(from: (a / step).rounded(.up) * step, through: b + step * 1e-9, by: step))
+                ticks = ChartAxis.multiples(of: step, from: a, to: b)
                 evenStep = step
             }
         } else {
-            let step = max(ChartAxis.niceStep((high - low) / 5), wholeNumbers ? 1 : 0)
-            var t = (low / step).rounded(.up) * step
-            var result: [Double] = []
-            while t <= high + step * 1e-9 {
-                result.append(abs(t) < step * 1e-9 ? 0 : t)
-                t += step
-            }
-            ticks = result
+            ticks = ChartAxis.multiples(of: max(ChartAxis.niceStep((high - low) / 5), wholeNumbers ? 1 : 0), from: low, to: high)
         }
     }
 
@@ -369,9 +362,7 @@ struct ChartAxis {
 
     /// The tick label for `value`, with as many decimals as the tick spacing needs.
     func label(_ value: Double) -> String {
-        if log, let evenStep {
-            return Format.fixed(value, max(0, Int((-log10(evenStep) - 1e-9).rounded(.up))))
-        }
+        if log, let evenStep { return Format.fixed(value, ChartAxis.decimals(step: evenStep)) }
         if log {
             let exponent = log10(value)
             if exponent >= 5 || exponent < -3.5 { return Format.metric(Float(value)) }
@@ -379,8 +370,21 @@ struct ChartAxis {
         }
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         if abs(value) >= 1e5 || (step < 1e-3 && value != 0) { return Format.metric(Float(value)) }
-        let decimals = max(0, Int((-log10(step) - 1e-9).rounded(.up)))  // step 1 → "3", step 0.5 → "2.5"
-        return Format.fixed(value, decimals)
+        return Format.fixed(value, ChartAxis.decimals(step: step))
+    }
+
+    /// Decimals that tell ticks `step` apart: step 1 → "3", step 0.5 → "2.5", step 0.0002 → "0.0088".
+    static func decimals(step: Double) -> Int { max(0, Int((-log10(step) - 1e-9).rounded(.up))) }
+
+    /// The multiples of `step` from `low` to `high` (a value within rounding of 0 is exactly 0).
+    static func multiples(of step: Double, from low: Double, to high: Double) -> [Double] {
+        var t = (low / step).rounded(.up) * step
+        var result: [Double] = []
+        while t <= high + step * 1e-9 {
+            result.append(abs(t) < step * 1e-9 ? 0 : t)
+            t += step
+        }
+        return result
     }
 
     /// 1, 2 or 5 × 10^k, the smallest at least `raw`.
