@@ -117,11 +117,9 @@ def main():
         for side, train in (("latent", latent_run), ("pytorch", pytorch_run)):
             if args.only and side != args.only:
                 continue
-            done = os.path.join(folder, f"result-{side}-{seed}.json")
-            if os.path.exists(done) and not args.fresh:
-                with open(done) as f:
-                    results[side][seed] = json.load(f)
+            if seed in results[side]:  # measured by an earlier sweep
                 continue
+            done = os.path.join(folder, f"result-{side}-{seed}.json")
             results[side][seed] = train(args.dataset, seed, folder, args.threads)
             with open(done + ".tmp", "w") as f:
                 json.dump(results[side][seed], f)
