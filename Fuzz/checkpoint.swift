@@ -1,5 +1,5 @@
 // libFuzzer harness: `SafeTensors.decode` and `Checkpoint.load` into a small model with Adam (built by
-// run.sh only when Sources/LatentData/Checkpoint.swift exists). Inputs that decode as safetensors
+// run.sh only when Sources/LatentData/Output/Checkpoint.swift exists). Inputs that decode as safetensors
 // are also re-encoded with the format tag and a correct content checksum, so the fuzzer reaches the
 // metadata and shape checks behind the checksum.
 import Glibc

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds Fuzz/corpus/: small valid inputs per harness, copied from the project's fixtures or written
 # here (the CelebA lists in their CRLF layout; a checkpoint written by the checkpoint harness itself,
-# when Sources/LatentData/Checkpoint.swift exists and Fuzz/run.sh has built it).
+# when Sources/LatentData/Output/Checkpoint.swift exists and Fuzz/run.sh has built it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 corpus="$root/Fuzz/corpus"
@@ -28,7 +28,7 @@ printf '1\nEyeglasses\n000002.jpg 1\n' > "$corpus/celeba-attr/list_attr_lf.txt"
 printf '000001.jpg 0\r\n000002.jpg 1\r\n000003.jpg 2\r\n' > "$corpus/celeba-partition/list_eval_partition_3.txt"
 printf '000004.jpg 0\n' > "$corpus/celeba-partition/list_eval_partition_lf.txt"
 
-# A CelebA cache (layout in Sources/LatentData/CelebACache.swift): two 2×2 images.
+# A CelebA cache (layout in Sources/LatentData/Datasets/CelebA/CelebACache.swift): two 2×2 images.
 python3 - "$corpus/celeba-cache/two_2x2.bin" <<'PY'
 import struct, sys
 names = [b"000001.jpg", b"000002.jpg"]

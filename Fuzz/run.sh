@@ -17,7 +17,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
 harnesses=(idx zip jpeg png safetensors celeba-attr celeba-partition celeba-cache)
 # The checkpoint reader joins once it is in the tree (branch `ae`).
-[[ -e "$root/Sources/LatentData/Checkpoint.swift" ]] && harnesses+=(checkpoint)
+[[ -e "$root/Sources/LatentData/Output/Checkpoint.swift" ]] && harnesses+=(checkpoint)
 
 # The longest input per format: room for the seeds and their mutations, small enough to stay fast.
 max_len() {
