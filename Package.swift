@@ -29,10 +29,10 @@ codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configurat
 // The chapters: one executable each, `Tutorials/NN-Name/main.swift`, with the chapter text (README.md)
 // and, for some, the pictures it shows (figures/) beside it.
 let chapters: [(product: String, folder: String, exclude: [String])] = [
-    ("pca", "01-PCA", ["README.md", "figures"]),
-    ("autoencoder", "02-Autoencoder", ["README.md", "figures"]),
-    ("vae", "03-VAE", ["README.md"]),
-    ("beta-vae", "04-BetaVAE", ["README.md"]),
+    ("pca", "01-PCA", ["README.md", "APPENDIX.md", "figures"]),
+    ("autoencoder", "02-Autoencoder", ["README.md", "APPENDIX.md", "figures"]),
+    ("vae", "03-VAE", ["README.md", "APPENDIX.md"]),
+    ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md"]),
 ]
 let package = Package(
     name: "Latent",
@@ -45,6 +45,8 @@ let package = Package(
     ] + chapters.map { .executable(name: $0.product, targets: [$0.product]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target Latent` (DocC); not linked into any target.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // zlib, the one native library: gzip for MNIST, raw deflate for ZIP, deflate + CRC for PNG.
@@ -60,6 +62,13 @@ let package = Package(
         // Models that more than one chapter (or the benchmark) uses, written out once, and their
         // checkpoints (through LatentData's).
         .target(name: "LatentModels", dependencies: ["Latent", "LatentData"], swiftSettings: codegen),
+        // The chapters' shared command-line options and plumbing (ArgumentParser lives here and in the
+        // executables, never in the libraries above).
+        .target(
+            name: "LatentCommands",
+            dependencies: ["Latent", "LatentData", "LatentModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: codegen
+        ),
         .executableTarget(
             name: "latent-bench",
             dependencies: [
@@ -78,19 +87,19 @@ let package = Package(
         ),
         .testTarget(name: "LatentTests", dependencies: ["Latent", "LatentModels"], swiftSettings: codegen),
         .testTarget(name: "LatentDataTests", dependencies: ["LatentData"], swiftSettings: codegen),
-        // Smoke tests of the chapters: `@testable import` of each chapter's module runs its command
-        // in-process on tiny data.
+        // The chapters on tiny data: their executables run as child processes, and the steps and the
+        // harness they call (LatentModels) run in-process.
         .testTarget(
             name: "TutorialTests",
             dependencies: ["Latent", "LatentData", "LatentModels"]
-                + chapters.map { .target(name: $0.product) },
+                + chapters.map { .target(name: $0.product) },  // built first, so the tests find the executables
             swiftSettings: codegen
         ),
     ] + chapters.map { chapter in
         .executableTarget(
             name: chapter.product,
             dependencies: [
-                "Latent", "LatentData", "LatentModels",
+                "Latent", "LatentData", "LatentModels", "LatentCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tutorials/\(chapter.folder)",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Latent
+import LatentData
 import LatentModels
 
 // `latent-bench ae` and `latent-bench vae`: training steps of seed 001's conv autoencoder and VAE on
@@ -109,10 +110,9 @@ func secondsPerStep(warmup: Int = 3, repetitions: Int, target: Double, _ body: (
 
 /// Wall-clock seconds of one call of `body`.
 func wallSeconds(_ body: () -> Void) -> Double {
-    let start = ContinuousClock.now
+    let clock = Stopwatch()
     body()
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return clock.seconds
 }
 
 /// The peer script's path when comparing (found beside this package's Benchmarks folder or the current directory).
@@ -150,106 +150,95 @@ func runPeer(_ path: String, case name: String, threads: Int, options: ModelBenc
     return value
 }
 
-/// One training step of the seed-001 AE or VAE, timing every layer's forward and backward.
+/// A layer that times its wrapped layer's forward and backward (the bench's per-layer profile).
+final class TimedLayer: Layer {
+    let inner: any Layer
+    var forwardSeconds = 0.0, backwardSeconds = 0.0
+    init(_ inner: any Layer) { self.inner = inner }
+    func forward(_ x: Tensor) -> Tensor { let c = Stopwatch(); defer { forwardSeconds += c.seconds }; return inner.forward(x) }
+    func backward(_ dy: Tensor) -> Tensor { let c = Stopwatch(); defer { backwardSeconds += c.seconds }; return inner.backward(dy) }
+    var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
+    var isTraining: Bool { get { inner.isTraining } set { inner.isTraining = newValue } }
+}
+
+/// Training steps of the models the chapters train, through the chapters' own step functions
+/// (`autoencoderStep`, `vaeStep`), with every layer wrapped to time its forward and backward.
 final class ModelTrainer {
-    let model: ConvAutoencoder
+    let autoencoder: ConvAutoencoder?
+    let vae: VAE?
+    let layers: [(name: String, timed: TimedLayer)]
     let batches: [Tensor]
     let beta: Float
     var generator = SeededGenerator(seed: 7)
     let update: Adam
     var stepIndex = 0
-    /// Per layer (encoder then decoder): its name and accumulated forward and backward seconds.
-    var layerTimes: [(name: String, forward: Double, backward: Double)] = []
-    /// Seconds outside the layers: loss, reparameterization and KL, optimizer, zeroing gradients.
+    /// Seconds outside the layers: the loss, reparameterization and KL, the optimizer, zeroing gradients.
     var otherTimes: [String: Double] = [:]
+    var stepSeconds = 0.0
 
+    /// Seed 001's conv AE (`variational: false`) or chapter 4's conv VAE (`VAE.conv`, MSE + β·KL).
     init(variational: Bool, batch: Int, latentDimension: Int, beta: Float) {
         var rng = SeededGenerator(seed: 1)
-        model = ConvAutoencoder(latentDimension: latentDimension, variational: variational, using: &rng)
+        let wrap = { (prefix: String, network: Sequential) in
+            network.layers.enumerated().map { (name: "\(prefix).\($0.offset) \($0.element)", timed: TimedLayer($0.element)) }
+        }
+        let encoder: [(name: String, timed: TimedLayer)], decoder: [(name: String, timed: TimedLayer)]
+        if variational {
+            let plain = VAE.conv(latent: latentDimension, likelihood: .mse, using: &rng)
+            (encoder, decoder) = (wrap("encoder", plain.encoder), wrap("decoder", plain.decoder))
+            vae = VAE(kind: plain.kind, latentDimension: latentDimension, imageShape: plain.imageShape, likelihood: .mse,
+                      encoder: Sequential(encoder.map(\.timed)), decoder: Sequential(decoder.map(\.timed)))
+            autoencoder = nil
+            update = Adam(parameters: vae!.parameters, lr: 1e-3)
+        } else {
+            let model = ConvAutoencoder(latentDimension: latentDimension, using: &rng)
+            (encoder, decoder) = (wrap("encoder", model.encoder), wrap("decoder", model.decoder))
+            autoencoder = ConvAutoencoder(latentDimension: latentDimension, encoder: Sequential(encoder.map(\.timed)),
+                                          decoder: Sequential(decoder.map(\.timed)))
+            vae = nil
+            update = Adam(parameters: autoencoder!.parameters, lr: 1e-3)
+        }
+        layers = encoder + decoder
         batches = (0..<4).map { _ in Tensor.randomUniform([batch, 1, 28, 28], using: &rng) }
         self.beta = beta
-        update = Adam(parameters: model.parameters, lr: 1e-3)
         resetProfile()
     }
 
     func resetProfile() {
-        layerTimes = model.encoder.layers.enumerated().map { ("encoder.\($0.offset) \($0.element)", 0, 0) }
-            + model.decoder.layers.enumerated().map { ("decoder.\($0.offset) \($0.element)", 0, 0) }
+        for layer in layers { (layer.timed.forwardSeconds, layer.timed.backwardSeconds) = (0, 0) }
         otherTimes = [:]
+        stepSeconds = 0
     }
 
     private func timed(_ key: String, _ body: () -> Void) {
-        let start = ContinuousClock.now
+        let clock = Stopwatch()
         body()
-        let elapsed = ContinuousClock.now - start
-        otherTimes[key, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        otherTimes[key, default: 0] += clock.seconds
     }
 
-    private func forward(_ network: Sequential, offset: Int, _ x: Tensor) -> Tensor {
-        var x = x
-        for (i, layer) in network.layers.enumerated() {
-            let start = ContinuousClock.now
-            x = layer.forward(x)
-            let elapsed = ContinuousClock.now - start
-            layerTimes[offset + i].forward += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
-        return x
-    }
-
-    private func backward(_ network: Sequential, offset: Int, _ dy: Tensor) -> Tensor {
-        var dy = dy
-        for (i, layer) in network.layers.enumerated().reversed() {
-            let start = ContinuousClock.now
-            dy = layer.backward(dy)
-            let elapsed = ContinuousClock.now - start
-            layerTimes[offset + i].backward += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
-        return dy
-    }
-
-    /// zero_grad, forward, MSE (+ KL), backward, Adam step.
+    /// zero_grad, the chapter's step (forward, loss, backward), Adam step.
     func step() {
         let x = batches[stepIndex % batches.count]
         stepIndex += 1
-        timed("zero grad") { model.zeroGrad() }
-        let decoderOffset = model.encoder.layers.count
-        let code = forward(model.encoder, offset: 0, x)
-        var z = code, mu = code, logSigma = code, sigma = code, eps = code
-        if model.isVariational {
-            timed("reparameterize + KL") {
-                (mu, logSigma) = code.splitColumns(model.latentDimension)
-                eps = Tensor.randomNormal(like: mu, using: &generator)
-                sigma = exp(logSigma)
-                z = mu + sigma * eps
-            }
+        let clock = Stopwatch()
+        timed("zero grad") { update.zeroGrad() }
+        if let vae {
+            let eps = Tensor.randomNormal([x.shape[0], vae.latentDimension], using: &generator)
+            vaeStep(vae, x: x, eps: eps, objective: .betaVAE(beta: beta))
+        } else if let autoencoder {
+            autoencoderStep(autoencoder, input: x, target: x)
         }
-        let xHat = forward(model.decoder, offset: decoderOffset, z)
-        var dxHat = xHat
-        timed("MSE loss") {
-            let difference = xHat - x
-            _ = (difference * difference).mean()
-            dxHat = difference * (2 / Float(x.count))
-        }
-        let dz = backward(model.decoder, offset: decoderOffset, dxHat)
-        var dCode = dz
-        if model.isVariational {
-            timed("reparameterize + KL") {
-                // KL(N(μ, σ²) ‖ N(0, I)) summed over z, averaged over the batch: Σ (−log σ + (σ² + μ²)/2 − 1/2) / N.
-                let n = Float(mu.shape[0])
-                _ = ((0 - logSigma) + 0.5 * (sigma * sigma + mu * mu) - 0.5).sum() / n
-                let dMu = dz + (beta / n) * mu
-                let dLogSigma = dz * eps * sigma + (beta / n) * (sigma * sigma - 1)
-                dCode = concatColumns(dMu, dLogSigma)
-            }
-        }
-        _ = backward(model.encoder, offset: 0, dCode)
         timed("Adam step") { update.step() }
+        stepSeconds += clock.seconds
     }
 
     /// Each layer's forward and backward share of the total time, largest first; then the rest.
     func profileTable() -> String {
+        let layerTimes = layers.map { (name: $0.name, forward: $0.timed.forwardSeconds, backward: $0.timed.backwardSeconds) }
         let layerTotal = layerTimes.reduce(0) { $0 + $1.forward + $1.backward }
-        let total = layerTotal + otherTimes.values.reduce(0, +)
+        var otherTimes = self.otherTimes
+        otherTimes["loss, reparameterization, KL (the step outside the layers)"] = max(0, stepSeconds - layerTotal - otherTimes.values.reduce(0, +))
+        let total = stepSeconds
         guard total > 0 else { return "" }
         func percent(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / total) }
         var lines = ["  total   forward  backward  (share of step time)"]

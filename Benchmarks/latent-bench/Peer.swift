@@ -1,5 +1,6 @@
 import Foundation
 import Latent
+import LatentData
 
 // Shared helpers for latent-bench subcommands.
 //
@@ -46,10 +47,9 @@ enum Timing {
 
     /// Wall-clock seconds of one call of `body`.
     static func seconds(_ body: () -> Void) -> Double {
-        let start = ContinuousClock.now
+        let clock = Stopwatch()
         body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return clock.seconds
     }
 }
 

@@ -36,7 +36,7 @@ struct LatentDemo: ParsableCommand {
     var noise: Float = 0.3
 
     func run() throws {
-        let start = ProgressBar.clockSeconds()
+        let clock = Stopwatch()
         let spec: MNISTStyleSpec
         switch dataset {
         case "mnist": spec = MNIST.spec
@@ -44,9 +44,9 @@ struct LatentDemo: ParsableCommand {
         default: throw ValidationError("--dataset must be mnist or fashion, got '\(dataset)'")
         }
         let images = try spec.load(from: data)
-        let loaded = ProgressBar.clockSeconds()
+        let loadSeconds = clock.seconds
         print("\(spec.name) from \(images.folder): \(images.train.count) train, \(images.test.count) test images "
-              + "(\(Format.fixed(loaded - start, 2)) s)")
+              + "(\(Format.fixed(loadSeconds, 2)) s)")
 
         var loader = DataLoader(images.train, batchSize: batchSize, noiseStd: noise, seed: seed)
         let bar = ProgressBar(total: loader.batchCount, label: "epoch 1/1", unit: .items("batch"))
@@ -94,7 +94,7 @@ struct LatentDemo: ParsableCommand {
                      "noise_std": .float(noise)],
             metrics: ["train_images": .number(Double(images.train.count)), "test_images": .number(Double(images.test.count)),
                       "first_train_label": .number(Double(images.train.labels?.first ?? -1)),
-                      "mean_pixel": .number(meanPixel), "load_seconds": .number(loaded - start)])
+                      "mean_pixel": .number(meanPixel), "load_seconds": .number(loadSeconds)])
         run.printWritten()
     }
 }

@@ -1,11 +1,15 @@
-// LatentData: files in, pictures out — the data and output layer every chapter uses.
+// LatentData: files in, pictures out — the data and output layer every chapter uses. Three rooms:
 //
-// In:  Zlib (gzip, raw deflate, deflate, CRC-32 over the system zlib), FileIO (whole-file reads,
-//      atomic writes), IDXFile, MNIST / FashionMNIST (search order, verified download), ImageSet and
-//      the ImageDataset protocol, DatasetName and loadDataset (the chapters' `--dataset`, with the
-//      shared data folder), DataLoader (seeded shuffling, last-batch policy, noise), Binarize.
-// Out: PNG (writer and reader), makeGrid / saveImage / writeGrid, LineChart / ChartStack / BarChart /
-//      ScatterPlot (SVG), ProgressBar, RunFolder (runs/<name>/ with summary.json), Checkpoint (over
-//      Latent's SafeTensors and JSONValue).
-// Run: Stopwatch, Interrupt (Ctrl-C → checkpoint and stop).
+// Codecs/    bytes in, arrays out, no Tensor: Zlib (gzip, raw deflate, deflate, CRC-32 over the system
+//            zlib), IDXFile, ZIPArchive, PNG (writer and reader), JPEG/ (baseline and progressive
+//            Huffman decoder, IDCT, upsampling), ResizeCrop (area resampling and centre crops), MD5.
+// Datasets/  DataFolders (the one search order: --data, LATENT_DATA, the shared data, the cache, the
+//            system), MNIST / FashionMNIST (verified download, Downloader), CelebA/ (lists, partition,
+//            the decoded cache), ImageSet and the ImageDataset protocol, DatasetName and loadDataset (the
+//            chapters' --dataset), DataLoader (seeded shuffling, last-batch policy, noise), Binarize.
+// Output/    makeGrid / saveImage / writeGrid / enlarged, Charts/ (LineChart, ChartStack, BarChart,
+//            ScatterPlot: hand-written SVG), ProgressBar, RunFolder (a run's folder, summary.json),
+//            Checkpoint (safetensors with PyTorch names over Latent's SafeTensors), Interrupt (Ctrl-C),
+//            Stopwatch, Format.
+// FileIO (whole-file reads, atomic writes) is shared by all three.
 import Latent

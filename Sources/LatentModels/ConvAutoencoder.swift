@@ -20,25 +20,27 @@ import Latent
 ///
 /// Parameter names follow PyTorch for this module tree: `encoder.0.weight` … `encoder.12.bias`,
 /// `decoder.0.weight` (the Linear) … `decoder.13.bias`; buffers such as `encoder.3.running_mean`.
-/// The seed's notebook keeps the decoder's Linear outside its Sequential (`decoder.map`, then
-/// `decoder.net.0…`) and wraps the encoder's in `net`; `seedName(of:)` translates our names to those.
-public final class ConvAutoencoder: Layer, CustomStringConvertible {
+/// (The seed's notebook keeps the decoder's Linear outside its Sequential, `decoder.map`, then
+/// `decoder.net.0…`, and wraps the encoder's in `net`.)
+public final class ConvAutoencoder: AutoencoderModel, CustomStringConvertible {
     /// The latent size nz.
     public let latentDimension: Int
-    /// True when the encoder emits (μ, log σ): 2·nz values per image.
-    public let isVariational: Bool
-    /// Image → code: [N, 1, 28, 28] → [N, nz] (or [N, 2·nz]).
+    /// Image → code: [N, 1, 28, 28] → [N, nz].
     public let encoder: Sequential
     /// Code → image: [N, nz] → [N, 1, 28, 28].
     public let decoder: Sequential
 
-    /// The seed's model; `variational: true` doubles the encoder's output for (μ, log σ).
-    /// Weights are drawn from `generator` in PyTorch's construction order (encoder first).
-    public init(latentDimension: Int = 64, variational: Bool = false, using generator: inout SeededGenerator) {
+    /// The seed's model. Weights are drawn from `generator` in PyTorch's construction order (encoder
+    /// first). (Chapter 3's conv VAE, `VAE.conv`, is this model with an encoder of 2·nz outputs.)
+    public init(latentDimension: Int = 64, using generator: inout SeededGenerator) {
         self.latentDimension = latentDimension
-        isVariational = variational
-        encoder = ConvAutoencoder.makeEncoder(outputs: variational ? 2 * latentDimension : latentDimension, using: &generator)
+        encoder = ConvAutoencoder.makeEncoder(outputs: latentDimension, using: &generator)
         decoder = ConvAutoencoder.makeDecoder(latentDimension: latentDimension, using: &generator)
+    }
+
+    /// The model from its two halves (e.g. with layers wrapped for profiling).
+    public init(latentDimension: Int, encoder: Sequential, decoder: Sequential) {
+        (self.latentDimension, self.encoder, self.decoder) = (latentDimension, encoder, decoder)
     }
 
     /// The encoder: [N, 1, 28, 28] → [N, outputs].
@@ -80,64 +82,5 @@ public final class ConvAutoencoder: Layer, CustomStringConvertible {
     }
 
     /// `ConvAutoencoder(nz=64)` followed by both Sequentials as PyTorch prints them.
-    public var description: String {
-        let indent = { (text: String) in text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") }
-        return "ConvAutoencoder(nz=\(latentDimension)\(isVariational ? ", variational" : "")\n"
-            + "  (encoder): \(indent(encoder.description))\n  (decoder): \(indent(decoder.description))\n)"
-    }
-
-    /// Training or evaluation mode of both halves.
-    public var isTraining: Bool {
-        get { encoder.isTraining }
-        set { encoder.isTraining = newValue; decoder.isTraining = newValue }
-    }
-
-    /// `encoder.*` then `decoder.*`.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        encoder.namedParameters.map { ("encoder." + $0.name, $0.parameter) }
-            + decoder.namedParameters.map { ("decoder." + $0.name, $0.parameter) }
-    }
-
-    /// `encoder.*` then `decoder.*` BatchNorm buffers.
-    public var namedBuffers: [(name: String, value: Tensor)] {
-        encoder.namedBuffers.map { ("encoder." + $0.name, $0.value) } + decoder.namedBuffers.map { ("decoder." + $0.name, $0.value) }
-    }
-
-    /// Sets `encoder.<i>.<buffer>` or `decoder.<i>.<buffer>`.
-    public func setBuffer(_ name: String, to value: Tensor) {
-        if name.hasPrefix("encoder.") {
-            encoder.setBuffer(String(name.dropFirst("encoder.".count)), to: value)
-        } else if name.hasPrefix("decoder.") {
-            decoder.setBuffer(String(name.dropFirst("decoder.".count)), to: value)
-        } else {
-            preconditionFailure("ConvAutoencoder has no buffer named \(name)")
-        }
-    }
-
-    /// x: [N, 1, 28, 28] → x̂ = decoder(encoder(x)): [N, 1, 28, 28]. The variational model decodes μ
-    /// (its mean code, no sampling); the chapter writes the sampling step out itself.
-    public func forward(_ x: Tensor) -> Tensor {
-        let code = encoder.forward(x)
-        return decoder.forward(isVariational ? code.splitColumns(latentDimension).0 : code)
-    }
-
-    /// dx̂ → dx through decoder then encoder (for the variational model, log σ receives no gradient).
-    public func backward(_ dy: Tensor) -> Tensor {
-        let dz = decoder.backward(dy)
-        return encoder.backward(isVariational ? concatColumns(dz, Tensor.zeros(dz.shape)) : dz)
-    }
-
-    /// The name the seed notebook's PyTorch module gives parameter or buffer `name`
-    /// (`encoder.3.weight` → `encoder.net.3.weight`, `decoder.0.bias` → `decoder.map.bias`,
-    /// `decoder.2.running_mean` → `decoder.net.0.running_mean`).
-    public static func seedName(of name: String) -> String {
-        let parts = name.split(separator: ".", maxSplits: 2).map(String.init)
-        guard parts.count == 3, let index = Int(parts[1]) else { return name }
-        switch parts[0] {
-        case "encoder": return "encoder.net.\(index).\(parts[2])"
-        case "decoder" where index == 0: return "decoder.map.\(parts[2])"
-        case "decoder": return "decoder.net.\(index - 2).\(parts[2])"
-        default: return name
-        }
-    }
+    public var description: String { autoencoderDescription("ConvAutoencoder(nz=\(latentDimension))") }
 }

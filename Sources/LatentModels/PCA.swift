@@ -9,7 +9,8 @@ import Latent
 ///     encode:  z = (x − μ) Wᵀ        [N, D] → [N, k]
 ///     decode:  x̂ = z W + μ           [N, k] → [N, D]
 ///
-/// is the x → Wᵀx → W Wᵀx picture of a linear autoencoder; among all rank-k linear encoders/decoders it
+/// is the x → Wx → WᵀWx picture of a linear autoencoder (W = the rows of `components`; seed 000 writes it
+/// with W's transpose); among all rank-k linear encoders/decoders it
 /// has the smallest mean squared reconstruction error, and that error is the sum of the eigenvalues left
 /// out (divided by D for a per-pixel mean).
 ///

@@ -4,14 +4,16 @@ import Latent
 public enum VAELikelihood: String, Sendable, CaseIterable {
     /// Bernoulli: the decoder emits logits, reconstruction = binary cross-entropy with logits (nats).
     case bce
-    /// Gaussian with fixed variance: the decoder emits pixels (Sigmoid/Tanh last), reconstruction = squared error.
+    /// Gaussian with fixed variance: the decoder emits pixels (Sigmoid/Tanh last), reconstruction = squared
+    /// error (summed, this is −log p(x|z) up to a constant for σ² = ½).
     case mse
 }
 
 /// A variational autoencoder: an encoder that emits (μ, log σ²) side by side and a decoder from z.
 ///
-/// The model holds the two networks and nothing else: sampling z = μ + σ·ε, the KL and the
-/// reconstruction loss are written out by the chapter that trains it (ARCHITECTURE.md §4).
+/// The model holds the two networks and evaluation helpers (reconstruct, encode and decode in batches,
+/// the ELBO, the importance-weighted log p(x)); the training step — sampling z = μ + σ·ε, the
+/// reconstruction term, the KL and their backward pass — is `vaeStep` (Steps/VAEStep.swift).
 ///
 ///     encoder: x [N, C, H, W] → [N, 2·z]   (columns 0..<z are μ, z..<2z are log σ²)
 ///     decoder: z [N, z] → x̂ [N, C, H, W]   (logits for `.bce`, pixels for `.mse`)

@@ -4,13 +4,14 @@ import Testing
 
 @Suite("Dataset names, folders and the stopwatch")
 struct DatasetsTests {
-    @Test("--data wins; LATENT_DATA leaves the search to the loader; else the shared data folder when present",
+    @Test("one search order for every dataset: --data alone when given; else LATENT_DATA, the shared data, the cache, the system",
           arguments: DatasetName.allCases)
     func folders(name: DatasetName) {
-        #expect(name.folder(explicit: "/some/where", environment: ["LATENT_DATA": "/x"]) == "/some/where")
-        #expect(name.folder(explicit: nil, environment: ["LATENT_DATA": "/x"]) == nil)
-        let shared = DatasetName.sharedDataRoots.map { $0 + "/" + name.rawValue }.first(where: FileIO.isFolder)
-        #expect(name.folder(explicit: nil, environment: [:]) == shared)
+        let environment = ["LATENT_DATA": "/x", "XDG_CACHE_HOME": "/c"]
+        #expect(DataFolders.search(name.rawValue, explicit: "/some/where", system: ["/usr/s"], environment: environment) == ["/some/where"])
+        #expect(DataFolders.search(name.rawValue, explicit: nil, system: ["/usr/s"], environment: environment)
+                == ["/x/\(name.rawValue)", "/x", "../shared/data/\(name.rawValue)", "shared/data/\(name.rawValue)", "/c/latent/\(name.rawValue)", "/usr/s"])
+        #expect(DataFolders.search(name.rawValue, explicit: nil, environment: ["HOME": "/h"]).first == "../shared/data/\(name.rawValue)")
     }
 
     @Test("the command-line names are the folder names of the shared data")

@@ -58,23 +58,6 @@ struct JSONTests {
         }
     }
 
-    @Test("Swift values become JSON: dictionary keys sorted, Float as its shortest decimal, nil as null")
-    func fromSwiftValues() {
-        let missing: Int? = nil
-        let value = JSONValue(["b": 2, "a": [Float(0.1), Float.nan], "c": ["y": UInt64(7), "x": true], "d": missing as Any] as [String: Any])
-        #expect(value.serialized() == """
-            {
-              "a": [0.1, null],
-              "b": 2,
-              "c": {
-                "x": true,
-                "y": 7
-              },
-              "d": null
-            }
-            """)
-    }
-
     @Test("lookups: the first value of a key, a list of numbers with null as NaN")
     func lookups() throws {
         let value = try JSONValue(parsing: #"{"a": [1, null, 2.5], "b": "text", "a": 0}"#)

@@ -3,22 +3,38 @@ import Testing
 import Latent
 import LatentModels
 
-/// The chapter's VAE step (ARCHITECTURE.md §4), as a function of the encoder output, so the
-/// reparameterization gradient can be checked against central differences.
-private func vaeLoss(model: VAE, x: Tensor, eps: Tensor, beta: Float) -> (loss: Double, dEncoderOutput: Tensor) {
-    let zDim = model.latentDimension
-    let (mu, logVar) = model.encoder.forward(x).splitColumns(zDim)
-    let std = exp(0.5 * logVar)
-    let z = mu + std * eps
-    let xHat = model.decoder.forward(z)
-    let (rec, dXHat) = model.likelihood == .bce
-        ? binaryCrossEntropyWithLogits(xHat, x, reduction: .sum)
-        : mse(xHat, x, reduction: .sum)
-    let (kl, dMu, dLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: .sum)
-    let dZ = model.decoder.backward(dXHat)
-    let dOut = concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar)
-    _ = model.encoder.backward(dOut)
-    return (Double(rec) + Double(beta) * Double(kl), dOut)
+/// The loss `vaeStep` (chapters 3 and 4's step, not a copy) computes, as a Double: rec + β·kl.
+private func stepLoss(_ model: VAE, x: Tensor, eps: Tensor, objective: VAEObjective) -> Double {
+    let terms = vaeStep(model, x: x, eps: eps, objective: objective)
+    return Double(terms.reconstruction) + Double(objective.beta) * Double(terms.kl)
+}
+
+/// The worst relative error between `analytic`, the gradient of the encoder's last Linear weights, and
+/// central differences of the step's loss on each of those weights.
+private func worstError(_ model: VAE, x: Tensor, eps: Tensor, objective: VAEObjective, analytic: Tensor) throws -> Double {
+    let head = try #require(model.encoder.layers.last as? Linear)
+    let h: Float = 1e-2
+    var worst = 0.0
+    for i in 0..<head.weight.value.count {
+        let original = head.weight.value.scalars[i]
+        head.weight.value.scalars[i] = original + h
+        let plus = stepLoss(model, x: x, eps: eps, objective: objective)
+        head.weight.value.scalars[i] = original - h
+        let minus = stepLoss(model, x: x, eps: eps, objective: objective)
+        head.weight.value.scalars[i] = original
+        let numeric = (plus - minus) / Double(2 * h)
+        worst = Swift.max(worst, Swift.abs(numeric - Double(analytic.scalars[i])) / (1e-2 + Swift.abs(numeric)))
+    }
+    return worst
+}
+
+/// A tiny dense VAE on 3×3 images, a batch of 4 and its noise ε.
+private func tinyVAE(_ likelihood: VAELikelihood, seed: UInt64) -> (VAE, Tensor, Tensor) {
+    var g = SeededGenerator(seed: seed)
+    let model = VAE.dense(inputs: [1, 3, 3], hidden: 6, latent: 3, likelihood: likelihood, using: &g)
+    var x = Tensor.randomUniform([4, 1, 3, 3], using: &g)
+    if likelihood == .bce { x = x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 }) }
+    return (model, x, Tensor.randomNormal([4, 3], using: &g))
 }
 
 @Suite("VAE models and the reparameterization gradient")
@@ -39,59 +55,36 @@ struct VAETests {
         #expect(xHat.shape == [3] + model.imageShape)
     }
 
-    @Test("∂loss/∂(μ, log σ²) through z = μ + σ·ε matches central differences",
-          arguments: [(VAELikelihood.bce, Float(1)), (.mse, 1), (.mse, 0.25), (.bce, 0)])
-    func reparameterizationGradient(likelihood: VAELikelihood, beta: Float) throws {
-        var g = SeededGenerator(seed: 7)
-        let model = VAE.dense(inputs: [1, 3, 3], hidden: 6, latent: 3, likelihood: likelihood, using: &g)
-        var x = Tensor.randomUniform([4, 1, 3, 3], using: &g)
-        if likelihood == .bce { x = x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 }) }
-        let eps = Tensor.randomNormal([4, 3], using: &g)
-        // Analytic gradient w.r.t. the encoder's last Linear (its output is (μ, log σ²)).
+    @Test("vaeStep's ∂loss/∂(μ, log σ²) through z = μ + σ·ε matches central differences",
+          arguments: [(VAEObjective.elbo(.bce), UInt64(7)), (VAEObjective.elbo(.mse), UInt64(7)), (VAEObjective.betaVAE(beta: 0.25), UInt64(7)),
+                      (VAEObjective.betaVAE(beta: 4), UInt64(9)), (VAEObjective(likelihood: .bce, reconstruction: .sum, kl: .sum, beta: 0), UInt64(7))])
+    func reparameterizationGradient(objective: VAEObjective, seed: UInt64) throws {
+        let (model, x, eps) = tinyVAE(objective.likelihood, seed: seed)
         model.zeroGrad()
-        _ = vaeLoss(model: model, x: x, eps: eps, beta: beta)
-        let head = try #require(model.encoder.layers.last as? Linear)
-        let analytic = head.weight.grad
-        // Central differences on every weight of that layer.
-        let h: Float = 1e-2
-        var worst = 0.0
-        for i in 0..<head.weight.value.count {
-            let original = head.weight.value.scalars[i]
-            head.weight.value.scalars[i] = original + h
-            let plus = vaeLoss(model: model, x: x, eps: eps, beta: beta).loss
-            head.weight.value.scalars[i] = original - h
-            let minus = vaeLoss(model: model, x: x, eps: eps, beta: beta).loss
-            head.weight.value.scalars[i] = original
-            let numeric = (plus - minus) / Double(2 * h)
-            let error = Swift.abs(numeric - Double(analytic.scalars[i])) / (1e-2 + Swift.abs(numeric))
-            worst = Swift.max(worst, error)
-        }
+        vaeStep(model, x: x, eps: eps, objective: objective)
+        let analytic = try #require(model.encoder.layers.last as? Linear).weight.grad
+        let worst = try worstError(model, x: x, eps: eps, objective: objective, analytic: analytic)
         #expect(worst < 2e-2, "worst relative error \(worst)")
     }
 
-    @Test("A wrong sign in the log σ² gradient is caught by the same check")
-    func wrongGradientIsCaught() {
-        var g = SeededGenerator(seed: 8)
-        let model = VAE.dense(inputs: [1, 3, 3], hidden: 6, latent: 3, likelihood: .mse, using: &g)
-        let x = Tensor.randomUniform([4, 1, 3, 3], using: &g)
-        let eps = Tensor.randomNormal([4, 3], using: &g)
-        let (_, dOut) = vaeLoss(model: model, x: x, eps: eps, beta: 1)
-        let (_, dLogVar) = dOut.splitColumns(3)
-        // Numeric ∂loss/∂log σ² of element 0, by perturbing the encoder output directly.
-        let out = model.encoder.forward(x)
-        func loss(_ o: Tensor) -> Double {
-            let (mu, logVar) = o.splitColumns(3)
-            let z = mu + exp(0.5 * logVar) * eps
-            return Double(mse(model.decoder.forward(z), x, reduction: .sum).loss)
-                + Double(gaussianKL(mu: mu, logVar: logVar, reduction: .sum).loss)
-        }
-        var plus = out, minus = out
-        plus.scalars[3] += 1e-2
-        minus.scalars[3] -= 1e-2
-        let numeric = (loss(plus) - loss(minus)) / 2e-2
-        #expect(Swift.abs(numeric - Double(dLogVar.scalars[0])) < 1e-2 * (1 + Swift.abs(numeric)))
-        #expect(Swift.abs(numeric - Double(-dLogVar.scalars[0])) > 1e-2 * (1 + Swift.abs(numeric))
-                || Swift.abs(numeric) < 1e-3)
+    @Test("The same check fails when the ½σε term's sign is flipped (the gradient the step would give with that slip)")
+    func wrongGradientIsCaught() throws {
+        let objective = VAEObjective.elbo(.mse)
+        let (model, x, eps) = tinyVAE(.mse, seed: 8)
+        model.zeroGrad()
+        let terms = vaeStep(model, x: x, eps: eps, objective: objective)
+        // The slip: ∂L/∂log σ² = −∂L/∂z·ε·½σ + ∂KL/∂log σ². Rebuild what the step sends the encoder with it.
+        let (mu, logVar) = model.encoder.forward(x).splitColumns(3)
+        let (_, dMu, dLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: .sum)
+        let (dMuTotal, dLogVarTotal) = terms.dEncoderOutput.splitColumns(3)
+        let dZ = dMuTotal - dMu
+        let halfSigmaEps = dLogVarTotal - dLogVar  // = ∂L/∂z · ε · ½σ
+        #expect(Comparison(halfSigmaEps, dZ * eps * 0.5 * exp(0.5 * logVar)).isWithin(1e-5))
+        model.zeroGrad()
+        _ = model.encoder.backward(concatColumns(dZ + dMu, (0 - halfSigmaEps) + dLogVar))
+        let wrong = try #require(model.encoder.layers.last as? Linear).weight.grad
+        let worst = try worstError(model, x: x, eps: eps, objective: objective, analytic: wrong)
+        #expect(worst > 0.1, "a flipped ½σε term should be caught; worst relative error only \(worst)")
     }
 
     @Test("logSumExp is exact on small values and finite on huge ones")
@@ -165,10 +158,11 @@ struct VAETests {
         var g = SeededGenerator(seed: 2)
         let model = VAE.dense(inputs: [1, 2, 2], hidden: 3, latent: 2, using: &g)
         let x = Tensor.randomUniform([2, 1, 2, 2], using: &g)
-        #expect(firstNonFiniteLayer(in: model.encoder, input: x) == nil)
+        #expect(model.firstNonFiniteOutput(input: x) == nil)
         let linear = model.encoder.layers[1] as! Linear
         linear.weight.value.scalars[0] = .nan
-        #expect(firstNonFiniteLayer(in: model.encoder, input: x)?.index == 1)
+        #expect(model.encoder.firstNonFiniteLayer(input: x).bad?.index == 1)
+        #expect(model.nonFiniteCulprit(input: x, fallback: "-") == "parameter encoder.1.weight")
     }
 }
 
@@ -225,7 +219,7 @@ struct VAETrainingParityTests {
             let x = images(first: k < 2 ? first : 0, count: size)
             first += size
             if zeroGradients || k == 0 { adam.zeroGrad() }
-            losses.append(Float(vaeLoss(model: model, x: x, eps: try f.tensor("step\(k + 1).eps"), beta: 1).loss))
+            losses.append(Float(stepLoss(model, x: x, eps: try f.tensor("step\(k + 1).eps"), objective: .elbo(.mse))))
             adam.step()
         }
         return (losses, model, initial)

@@ -45,9 +45,29 @@ func modelState(_ model: any AutoencoderModel) -> [[Float]] {
     model.namedParameters.map(\.parameter.value.scalars) + model.namedBuffers.map(\.value.scalars)
 }
 
+/// A scratch folder under the system's temporary folder, removed by the caller.
+func scratchFolder(_ name: String) -> String {
+    let folder = NSTemporaryDirectory() + "latent-\(name)-\(UInt64.random(in: 0...UInt64.max))"
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// Chapter 2's training as the chapter runs it: the shared `Trainer` around `autoencoderStep`.
+func trainAutoencoder(_ model: any AutoencoderModel, _ adam: Adam, loader: inout DataLoader<ImageSet>, epochs: Int,
+                      checkpoint: String, resume: Bool = false, stopAfter: Int? = nil) throws -> Trainer {
+    var steps = 0
+    let trainer = Trainer(model: model, optimizer: adam, random: RandomStreams(["weights": SeededGenerator(seed: 1)]),
+                          checkpoint: checkpoint, shouldStop: { steps += 1; return steps == stopAfter })
+    if resume { try trainer.resume(replaying: &loader) }
+    try trainer.train(epochs: epochs, loader: &loader, step: { b in
+        StepReport(["loss": autoencoderStep(model, input: b.input, target: b.images)], averagedOver: 1, input: b.input)
+    }, evaluate: { [] })
+    return trainer
+}
+
 @Suite("Chapter 2 (autoencoder) smoke tests", .serialized)
 struct AutoencoderSmokeTests {
-    @Test("the chapter's training code runs a few steps on tiny data; its pictures and checkpoint decode",
+    @Test("the chapter's step in the harness trains a few steps on tiny data; its pictures and checkpoint decode",
           arguments: ChapterModel.allCases)
     func trainAndWrite(kind: ChapterModel) throws {
         let shape = kind.imageShape
@@ -56,79 +76,66 @@ struct AutoencoderSmokeTests {
         let model = kind.make(seed: 3)
         let summary = model.summary(inputShape: shape)
         #expect(summary.contains("total") && summary.contains("\(model.parameterCount)"))
-        let trainer = AutoencoderTrainer(model: model, optimizer: Adam(parameters: model.parameters, lr: 1e-3))
-        var loader = DataLoader(train, batchSize: 8, noiseStd: 0.3, seed: 4)
-        let (loss, steps) = try trainer.trainEpoch(loader.epoch().lazy.map { (input: $0.input, target: $0.images) }, epoch: 1)
-        #expect(steps == 3 && trainer.step == 3 && loss.isFinite && loss > 0)
-        let testBatches = [(input: test.tensor(first: 12), target: test.tensor(first: 12))]
-        let testMSE = trainer.meanSquaredError(testBatches)
-        #expect(testMSE.isFinite && testMSE > 0)
-
-        let folder = NSTemporaryDirectory() + "latent-ae-smoke-\(kind)-\(UInt64.random(in: 0...UInt64.max))"
+        let folder = scratchFolder("ae-smoke-\(kind)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        let adam = Adam(parameters: model.parameters, lr: 1e-3)
+        var loader = DataLoader(train, batchSize: 8, noiseStd: 0.3, seed: 4)
+        let trainer = try trainAutoencoder(model, adam, loader: &loader, epochs: 1, checkpoint: folder + "/checkpoint.safetensors")
+        let loss = try #require(trainer.history.last("train_loss"))
+        #expect(adam.stepCount == 3 && loss.isFinite && loss > 0)
+
         let originals = test.tensor(first: 6)
-        let ends = [trainer.encode(test.tensor(indices: [0])), trainer.encode(test.tensor(indices: [1]))]
+        let ends = model.encodeAll(test.tensor(indices: [0, 1]))
         var generator = SeededGenerator(seed: 5)
         let pictures: [(String, Tensor, Int)] = [
-            ("reconstructions.png", stackImages([originals, trainer.reconstruct(originals)]), 6),
-            ("samples.png", trainer.decode(Tensor.randomNormal([4, kind.latent], using: &generator)), 2),
-            ("interpolation.png", trainer.decode(interpolateLatents(from: ends[0], to: ends[1], steps: 5)), 5),
+            ("reconstructions.png", concatBatch([originals, model.reconstructAll(originals)]), 6),
+            ("samples.png", model.decodeAll(Tensor.randomNormal([4, kind.latent], using: &generator)), 2),
+            ("interpolation.png", model.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(ends, 0), to: LatentCodes.row(ends, 1), steps: 5)), 5),
         ]
         for (name, images, columns) in pictures {
-            let path = try saveImage(images, to: folder + "/" + name, nrow: columns, padValue: 1)
+            let path = try writeGrid(images, columns: columns, to: folder + "/" + name)
             let png = try PNG.read(path)
             let rows = (images.shape[0] + columns - 1) / columns
+            let side = shape[1] < 64 ? shape[1] * 3 : shape[1]  // digits are enlarged 3×
             #expect(png.channels == shape[0], "\(name)")
-            #expect(png.width == columns * (shape[2] + 2) + 2 && png.height == rows * (shape[1] + 2) + 2, "\(name)")
+            #expect(png.width == columns * (side + 2) + 2 && png.height == rows * (side + 2) + 2, "\(name)")
             #expect(Set(png.pixels).count > 2, "\(name) is blank")
         }
 
-        let checkpoint = folder + "/checkpoint.safetensors"
-        try Checkpoint.save(model: model, optimizer: trainer.optimizer, rng: generator, epoch: 1, step: trainer.step,
-                            config: ["model": kind.rawValue], to: checkpoint)
         let restored = kind.make(seed: 99)
-        let info = try Checkpoint.load(from: checkpoint, into: restored)
-        #expect(info.step == 3 && info.config["model"] == kind.rawValue)
+        let info = try Checkpoint.load(from: trainer.checkpoint, into: restored)
+        #expect(info.step == 3 && info.epoch == 1)
         restored.isTraining = false
-        #expect(restored.forward(originals) == trainer.reconstruct(originals))
+        #expect(restored.reconstructAll(originals) == model.reconstructAll(originals))
     }
 
-    @Test("resuming from a mid-epoch checkpoint reproduces the uninterrupted run bit for bit")
+    @Test("resuming from a mid-epoch Ctrl-C checkpoint reproduces the uninterrupted run bit for bit")
     func exactResume() throws {
         let train = syntheticImages(count: 32, seed: 6)
         let (batchSize, epochs) = (8, 2)  // 4 steps per epoch, 8 in all; interrupted after 6
-        func batches(_ epoch: DataLoader<ImageSet>.Epoch, skip: Int = 0) -> some Sequence<(input: Tensor, target: Tensor)> {
-            epoch.dropFirst(skip).lazy.map { (input: $0.input, target: $0.images) }
-        }
+        let folder = scratchFolder("ae-resume")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        // Straight through.
         let straight = ChapterModel.conv.make(seed: 7)
-        let straightTrainer = AutoencoderTrainer(model: straight, optimizer: Adam(parameters: straight.parameters))
+        let straightAdam = Adam(parameters: straight.parameters)
         var loader = DataLoader(train, batchSize: batchSize, noiseStd: 0.2, seed: 8)
-        for epoch in 1...epochs { _ = try straightTrainer.trainEpoch(batches(loader.epoch()), epoch: epoch) }
+        let straightTrainer = try trainAutoencoder(straight, straightAdam, loader: &loader, epochs: epochs, checkpoint: folder + "/a.safetensors")
 
-        // Interrupted after 2 steps of epoch 2, checkpointed, then resumed in a fresh model and optimizer.
         let first = ChapterModel.conv.make(seed: 7)
-        let firstTrainer = AutoencoderTrainer(model: first, optimizer: Adam(parameters: first.parameters))
         loader = DataLoader(train, batchSize: batchSize, noiseStd: 0.2, seed: 8)
-        _ = try firstTrainer.trainEpoch(batches(loader.epoch()), epoch: 1)
-        let (_, taken) = try firstTrainer.trainEpoch(batches(loader.epoch()), epoch: 2, shouldStop: { firstTrainer.step == 6 })
-        #expect(taken == 2)
-        let bytes = Checkpoint.encode(model: first, optimizer: firstTrainer.optimizer, epoch: 1, step: firstTrainer.step,
-                                      config: ["epoch_step": "\(taken)"])
-
+        #expect(throws: TrainingInterrupted.self) {
+            _ = try trainAutoencoder(first, Adam(parameters: first.parameters), loader: &loader, epochs: epochs,
+                                     checkpoint: folder + "/b.safetensors", stopAfter: 6)
+        }
         let resumed = ChapterModel.conv.make(seed: 70)
-        let resumedTrainer = AutoencoderTrainer(model: resumed, optimizer: Adam(parameters: resumed.parameters))
-        let info = try Checkpoint.load(bytes: bytes, file: "resume", into: resumed, optimizer: resumedTrainer.optimizer)
-        resumedTrainer.step = info.step
+        let resumedAdam = Adam(parameters: resumed.parameters)
         loader = DataLoader(train, batchSize: batchSize, noiseStd: 0.2, seed: 8)
-        for _ in 1...info.epoch { _ = loader.epoch() }  // replay the shuffles of the finished epochs
-        let skip = Int(info.config["epoch_step"]!)!
-        _ = try resumedTrainer.trainEpoch(batches(loader.epoch(), skip: skip), epoch: info.epoch + 1)
-
-        #expect(resumedTrainer.step == straightTrainer.step)
-        #expect(modelState(resumed) == modelState(straight))
-        #expect(resumedTrainer.optimizer.expAvgSq == straightTrainer.optimizer.expAvgSq)
+        let resumedTrainer = try trainAutoencoder(resumed, resumedAdam, loader: &loader, epochs: epochs,
+                                                  checkpoint: folder + "/b.safetensors", resume: true)
+        #expect(resumedAdam.stepCount == straightAdam.stepCount)
+        #expect(modelState(resumed).map { $0.map(\.bitPattern) } == modelState(straight).map { $0.map(\.bitPattern) })
+        #expect(resumedAdam.expAvgSq == straightAdam.expAvgSq)
+        #expect(resumedTrainer.history["train_loss"] == straightTrainer.history["train_loss"])
     }
 
     /// Ways to break training, and the culprit the guard must name.
@@ -137,32 +144,49 @@ struct AutoencoderSmokeTests {
         var testDescription: String { rawValue }
     }
 
-    @Test("a NaN or Inf stops training with the epoch, step and first culprit", arguments: Fault.allCases)
+    @Test("a NaN or Inf stops training with the epoch, step and first culprit, and no update", arguments: Fault.allCases)
     func nonFiniteGuard(fault: Fault) throws {
         let model = ChapterModel.dense.make(seed: 9)
-        let trainer = AutoencoderTrainer(model: model, optimizer: Adam(parameters: model.parameters), step: 41)
-        var x = syntheticImages(count: 4, seed: 10).tensor(first: 4)
+        var images = syntheticImages(count: 4, seed: 10)
         let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.parameter) })
         let expected: String
+        var noise: Float = 0
         switch fault {
         case .nanParameter:
             parameters["decoder.2.weight"]!.value.scalars[5] = .nan
             expected = "parameter decoder.2.weight"
         case .infiniteInput:
-            x.scalars[3] = .infinity
+            noise = .infinity  // the loader adds it to the input
             expected = "the input batch"
+            images = syntheticImages(count: 4, seed: 10)
         case .overflowingLayer:
             let weight = parameters["encoder.1.weight"]!
             weight.value = Tensor(shape: weight.value.shape, repeating: 3e37)
             expected = "output of layer encoder.1 Linear"
         }
+        let folder = scratchFolder("ae-nan")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let before = modelState(model).map { $0.map(\.bitPattern) }
-        #expect {
-            try trainer.trainStep(input: x, target: x, epoch: 3)
-        } throws: { error in
-            guard let error = error as? NonFiniteError else { return false }
-            return error.epoch == 3 && error.step == 42 && error.culprit.hasPrefix(expected)
-                && "\(error)".contains("epoch 3, step 42")
+        var loader = DataLoader(images, batchSize: 4, noiseStd: noise == .infinity ? 0 : noise, seed: 11)
+        if fault == .infiniteInput {
+            // An image set cannot hold an infinity: poison the batch in the step instead.
+            let trainer = Trainer(model: model, optimizer: Adam(parameters: model.parameters), random: RandomStreams(["w": SeededGenerator(seed: 1)]),
+                                  checkpoint: folder + "/c.safetensors")
+            #expect { try trainer.train(epochs: 1, loader: &loader, step: { b in
+                var x = b.input
+                x.scalars[3] = .infinity
+                return StepReport(["loss": autoencoderStep(model, input: x, target: b.images)], averagedOver: 1, input: x)
+            }, evaluate: { [] }) } throws: { error in
+                guard let error = error as? NonFiniteError else { return false }
+                return error.epoch == 1 && error.step == 1 && error.culprit.hasPrefix(expected) && error.checkpoint == nil
+            }
+        } else {
+            #expect { _ = try trainAutoencoder(model, Adam(parameters: model.parameters), loader: &loader, epochs: 1,
+                                               checkpoint: folder + "/c.safetensors") } throws: { error in
+                guard let error = error as? NonFiniteError else { return false }
+                return error.epoch == 1 && error.step == 1 && error.culprit.hasPrefix(expected)
+                    && "\(error)".contains("epoch 1, step 1")
+            }
         }
         #expect(modelState(model).map { $0.map(\.bitPattern) } == before, "no update after a non-finite loss")
     }

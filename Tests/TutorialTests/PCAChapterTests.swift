@@ -55,7 +55,7 @@ struct PCAChapterTests {
         let command = try PCAChapter.parse(["--dataset", "mnist", "--data", data, "--out", out, "--latent", "12", "--threads", "2"])
         try command.run()
 
-        let folder = out + "/01-pca-mnist"
+        let folder = out  // --out is the run folder
         // PNG.read checks the signature, every chunk's CRC and the inflated pixel data.
         let mean = try PNG.read(folder + "/mean.png")
         #expect(mean.channels == 1 && mean.width == mean.height && mean.width >= side)

@@ -35,7 +35,7 @@ extension PCAChapter {
     func explainedVarianceChart(cumulative: [Double]) -> LineChart {
         let points = cumulative.prefix(256).enumerated().map { (x: Double($0.offset + 1), y: 100 * $0.element) }
         return LineChart(
-            title: "\(dataset.rawValue): variance explained by the first k principal components",
+            title: "\((data.dataset ?? .mnist).rawValue): variance explained by the first k principal components",
             xLabel: "k (components kept)", yLabel: "cumulative explained variance (%)",
             series: [ChartSeries(name: "kept", points: points)])
     }

@@ -2,35 +2,34 @@
 // the summary. main.swift holds the story; nothing here is PCA itself. Datasets and the stopwatch
 // come from LatentData.
 
-import ArgumentParser
-import Foundation
 import Latent
+import LatentCommands
 import LatentData
 import LatentModels
 
-/// `--dataset mnist|fashion-mnist|celeba` (LatentData's dataset names).
-extension DatasetName: ExpressibleByArgument {}
-
 /// Seconds as "1.23 s".
-func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+func seconds(_ value: Double) -> String { Format.fixed(value, 2) + " s" }
+
+/// `text` right-aligned in `width` characters.
+func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
 
 extension PCAChapter {
     /// The training and test images as rows [N, D] in [0, 1], and the shape [C, H, W] of one image.
     /// (CelebA: its training and test splits, list_eval_partition.txt, as 64×64 crops decoded once into a cache.)
-    func loadData() throws -> (train: Tensor, test: Tensor, imageShape: [Int]) {
-        let (train, test) = try loadDataset(dataset, from: data)
+    func loadData(_ dataset: DatasetName) throws -> (train: Tensor, test: Tensor, imageShape: [Int]) {
+        let (train, test) = try data.load(dataset)
         let imageShape = [train.channels, train.height, train.width]
         let d = train.imageSize
-        let trainRows = train.tensor(first: trainLimit ?? train.count).reshaped([-1, d])
-        let testRows = test.tensor(first: testLimit ?? test.count).reshaped([-1, d])
+        let trainRows = train.tensor(first: train.count).reshaped([-1, d])
+        let testRows = test.tensor(first: test.count).reshaped([-1, d])
         return (trainRows, testRows, imageShape)
     }
 
     /// `count` distinct test indices, chosen by the seed (seed 0: the first `count`).
     func pickTestImages(count: Int, from total: Int) -> [Int] {
         let count = Swift.min(count, total)
-        if seed == 0 { return Array(0..<count) }
-        var generator = SeededGenerator(seed: seed)
+        if data.seed == 0 { return Array(0..<count) }
+        var generator = SeededGenerator(seed: data.seed)
         return Array(generator.permutation(total).prefix(count)).sorted()
     }
 }
@@ -71,13 +70,14 @@ func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inou
 
 extension PCAChapter {
     /// The options of this run, for summary.json.
-    func configJSON() -> JSONValue {
+    func configJSON(_ dataset: DatasetName) -> JSONValue {
         [
-            "dataset": .string(dataset.rawValue), "data": data.map { .string($0) } ?? .null,
+            "chapter": "01-PCA", "command": .string(commandLine()),
+            "dataset": .string(dataset.rawValue), "data": data.data.map { .string($0) } ?? .null,
             "latent": .number(Double(latent)), "power_iterations": .number(Double(powerIterations)),
-            "out": .string(out ?? "runs"), "seed": .number(Double(seed)), "threads": .number(Double(Parallel.threadCount)),
-            "train_limit": trainLimit.map { .number(Double($0)) } ?? .null,
-            "test_limit": testLimit.map { .number(Double($0)) } ?? .null,
+            "seed": .number(Double(data.seed)), "threads": .number(Double(Parallel.threadCount)),
+            "limit": data.limit.map { .number(Double($0)) } ?? .null,
+            "test_limit": data.testLimit.map { .number(Double($0)) } ?? .null,
         ]
     }
 

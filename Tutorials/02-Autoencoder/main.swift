@@ -5,145 +5,119 @@
 // is the best *linear* autoencoder; here both halves are neural networks (dense: seed 004, conv:
 // seed 001, faces: seed 000's encoder shape) and we ask how much that buys at the same code size.
 //
+// THE STEP is `autoencoderStep` in Sources/LatentModels/Steps/AutoencoderStep.swift: x̂ = decoder(encoder(x̃)),
+// L = mean (x̂ − x)², backward through the decoder then the encoder. The shared `Trainer` runs it
+// (epochs, progress, checkpoints, Ctrl-C, NaN stops).
+//
 //     swift run -c release autoencoder                        conv AE, MNIST, 10 epochs
 //     swift run -c release autoencoder --model dense          seed 004's 784→200→20 dense AE
 //     swift run -c release autoencoder --noise 0.5            denoising (seed 003)
 //     swift run -c release autoencoder --dataset celeba       faces
 import ArgumentParser
 import Latent
+import LatentCommands
 import LatentData
 import LatentModels
+
+/// The two model families.
+enum ModelName: String, ExpressibleByArgument, CaseIterable { case dense, conv }
 
 struct AutoencoderChapter: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autoencoder",
         abstract: "Chapter 2: train an autoencoder, compare it with PCA, and look at its codes.")
 
-    @Option(help: "mnist, fashion-mnist or celeba.") var dataset: DatasetName = .mnist
-    @Option(help: "Folder holding the dataset files (default: search LATENT_DATA, the cache, system folders).") var data: String?
+    @OptionGroup(title: "Data and run") var data: DataOptions
+    @OptionGroup(title: "Training") var training: TrainingOptions
     @Option(help: "dense (seed 004) or conv (seed 001; on CelebA: seed 000's conv encoder).") var model: ModelName = .conv
-    @Option(help: "Training epochs (default: 10; 5 on CelebA).") var epochs: Int?
-    @Option(help: "Latent size (default: 64 conv, 20 dense, 128 CelebA).") var latent: Int?
-    @Option(help: "Images per batch.") var batchSize: Int = 64
-    @Option(help: "Adam learning rate (default: 1e-3 conv, 2.5e-4 dense).") var lr: Float?
-    @Option(help: "Std of Gaussian noise added to the inputs: a denoising autoencoder (seed 003).") var noise: Float = 0
-    @Option(help: "Base width f of the CelebA model (seed 000 uses 64).") var width: Int = 32
-    @Option(help: "Output folder (default: runs/autoencoder-<dataset>[-dense][-noise<σ>]).") var out: String?
-    @Option(help: "Random seed: weights, shuffling, noise, samples.") var seed: UInt64 = 0
-    @Option(help: "Threads for the kernels (default: all cores).") var threads: Int?
-    @Flag(help: "Continue from the checkpoint in the output folder.") var resume = false
+    @Option(help: "Latent size, at least 1 (default: 64 conv, 20 dense, 128 CelebA).") var latent: Int?
+    @Option(help: "Std of Gaussian noise added to the inputs, ≥ 0: a denoising autoencoder (seed 003).") var noise: Float = 0
+    @Option(help: "Base width f of the CelebA model (seed 000 uses 64).") var filters: Int = 32
+
+    func validate() throws {
+        guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a number ≥ 0, got \(noise)") }
+        if let latent, latent < 1 { throw ValidationError("--latent must be at least 1, got \(latent)") }
+        guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
+    }
 
     mutating func run() throws {
-        if let threads { Parallel.threadCount = threads }
-        let config = RunConfig(self)
-        print("Chapter 2 — autoencoder: \(config.describe)")
+        data.applyThreads()
+        let dataset = data.dataset ?? .mnist
+        let faces = dataset == .celeba && model == .conv
+        let epochs = training.epochs ?? (faces ? 5 : 10)
+        let zDim = latent ?? (model == .dense ? 20 : faces ? 128 : 64)
+        let batch = training.batchSize ?? 64
+        let lr = training.lr ?? (model == .dense ? 2.5e-4 : 1e-3)
+        let run = try data.runFolder(default: "autoencoder-\(dataset.rawValue)" + (model == .dense ? "-dense" : "") + (noise > 0 ? "-noise\(noise)" : ""))
 
         // 1. Data: pixels/255 in [0, 1]; CelebA faces cropped to 64×64.
-        let (train, test) = try loadDataset(dataset, from: data)
-        print("data: \(train.count) training and \(test.count) test images of \(train.channels)×\(train.height)×\(train.width)")
+        let (train, test) = try data.load(dataset)
+        let shape = [train.channels, train.height, train.width]
 
         // 2. The model, and Adam on all of its parameters.
-        var generator = SeededGenerator(seed: seed)
-        let autoencoder: any AutoencoderModel = switch (dataset, model) {
-        case (_, .dense):
-            DenseAutoencoder(imageShape: [train.channels, train.height, train.width], latentDimension: config.latent, using: &generator)
-        case (.celeba, .conv):
-            CelebAAutoencoder(width: width, latentDimension: config.latent, using: &generator)
-        case (_, .conv):
-            ConvAutoencoder(latentDimension: config.latent, using: &generator)
+        let random = RandomStreams(["weights": SeededGenerator(seed: data.seed)])
+        let autoencoder: any AutoencoderModel = switch (faces, model) {
+        case (_, .dense): DenseAutoencoder(imageShape: shape, latentDimension: zDim, using: &random["weights"])
+        case (true, .conv): CelebAAutoencoder(width: filters, latentDimension: zDim, using: &random["weights"])
+        case (false, .conv): ConvAutoencoder(latentDimension: zDim, using: &random["weights"])
         }
-        print("\n\(autoencoder.summary(inputShape: [train.channels, train.height, train.width]))\n")
-        let optimizer = Adam(parameters: autoencoder.parameters, lr: config.lr)
-        let trainer = AutoencoderTrainer(model: autoencoder, optimizer: optimizer)
-        let run = try RunFolder(path: config.outFolder)
-        var history = History()
+        let label = model == .dense ? "dense AE" : faces ? "conv AE (f=\(filters))" : "conv AE"
+        print("\(label), \(dataset.rawValue), latent \(zDim), \(epochs) epochs, batch \(batch), Adam lr \(lr)"
+              + (noise > 0 ? ", input noise σ = \(noise)" : "") + " → \(run.path)")
+        print("\n\(autoencoder.summary(inputShape: shape))\n")
+        let adam = Adam(parameters: autoencoder.parameters, lr: lr)
 
-        // 3. Resume: weights, Adam moments and step, the generator, and the curves so far.
-        var startEpoch = 1
-        var (skipBatches, skippedLoss) = (0, 0.0)  // after a mid-epoch stop: batches done, their loss sum
-        if resume, FileIO.fileExists(run.checkpoint) {
-            let info = try Checkpoint.load(from: run.checkpoint, into: autoencoder, optimizer: optimizer)
-            trainer.step = info.step
-            if let rng = info.rng { generator = rng }
-            history = History(metadata: info.config)
-            startEpoch = info.epoch + 1
-            (skipBatches, skippedLoss) = (Int(info.config["epoch_step"] ?? "0") ?? 0, Double(info.config["epoch_loss_sum"] ?? "0") ?? 0)
-            print("resumed from \(run.checkpoint): \(info.epoch) epochs done, step \(info.step)"
-                  + (skipBatches > 0 ? ", \(skipBatches) batches into epoch \(startEpoch)" : ""))
-        } else if resume {
-            print("no checkpoint at \(run.checkpoint); starting from scratch")
+        // 3. Train: each epoch a fresh shuffle (the loader's generator advances once per epoch, so epoch k
+        //    is the same whether or not the run was resumed), then the test MSE.
+        var loader = try trainingLoader(train, batchSize: batch, noise: noise, seed: data.seed &+ 1)
+        let testSet = testBatches(test, noise: noise, seed: data.seed)
+        let trainer = Trainer(model: autoencoder, optimizer: adam, random: random, checkpoint: run.file("checkpoint.safetensors"),
+                              config: [("model", model.rawValue), ("latent", "\(zDim)"), ("dataset", dataset.rawValue)])
+        if training.resume { try trainer.resume(replaying: &loader) }
+        try runTraining {
+            try trainer.train(epochs: epochs, loader: &loader, step: { b in
+                let loss = autoencoderStep(autoencoder, input: b.input, target: b.images)
+                return StepReport(["loss": loss], averagedOver: 1, input: b.input)
+            }, evaluate: { [("mse", testMSE(autoencoder, testSet))] })
         }
 
-        // 4. Train: each epoch a fresh shuffle (the loader's generator advances once per epoch, so
-        //    epoch k is the same whether or not the run was resumed), then the test MSE.
-        var loader = DataLoader(train, batchSize: batchSize, noiseStd: noise, seed: seed &+ 1)
-        for _ in 1..<startEpoch { _ = loader.epoch() }
-        Interrupt.install()
-        let clock = Stopwatch()
-        for epoch in startEpoch...max(startEpoch, config.epochs) where epoch <= config.epochs {
-            let epochClock = Stopwatch()
-            let bar = ProgressBar(total: loader.batchCount, label: "epoch \(epoch)/\(config.epochs)")
-            let batches = loader.epoch().dropFirst(skipBatches).lazy.map { (input: $0.input, target: $0.images) }
-            let result: (meanLoss: Float, steps: Int)
-            do {
-                result = try trainer.trainEpoch(
-                    batches, epoch: epoch,
-                    onStep: { index, loss in bar.update(step: skipBatches + index, metrics: [("loss", loss)]) },
-                    shouldStop: { Interrupt.requested })
-            } catch let error as NonFiniteError {
-                print("\n\(error)")
-                print(FileIO.fileExists(run.checkpoint)
-                      ? "last good checkpoint: \(run.checkpoint) (resume with --resume after lowering --lr)" : "no checkpoint written yet")
-                throw ExitCode.failure
-            }
-            let (epochSteps, epochLossSum) = (skipBatches + result.steps, skippedLoss + Double(result.meanLoss) * Double(result.steps))
-            if Interrupt.requested {
-                try run.saveCheckpoint(trainer, rng: generator, epoch: epoch - 1, config: config, history: history,
-                                       epochStep: epochSteps, epochLossSum: epochLossSum)
-                print("\ninterrupted: checkpoint written to \(run.checkpoint); continue with --resume")
-                throw ExitCode(130)
-            }
-            let trainLoss = Float(epochLossSum / Double(max(epochSteps, 1)))
-            (skipBatches, skippedLoss) = (0, 0)
-            let testMSE = trainer.meanSquaredError(testBatches(test, noise: noise, seed: seed))
-            history.append(trainLoss: trainLoss, testMSE: testMSE, seconds: epochClock.seconds)
-            bar.finish(metrics: [("loss", trainLoss), ("test mse", testMSE)])
-            try run.saveCheckpoint(trainer, rng: generator, epoch: epoch, config: config, history: history)
-        }
-        let trainSeconds = clock.seconds
-
-        // 5. What the code can do: reconstructions, samples from N(0, I), an interpolation, denoising.
+        // 4. What the code can do: reconstructions, samples from N(0, I), an interpolation, denoising.
         let originals = test.tensor(first: 16)
-        var written: [String] = []
         if noise > 0 {
-            var noisy = DataLoader(test, batchSize: 16, shuffle: false, noiseStd: noise, seed: seed)
-            let batch = noisy.epoch().first(where: { _ in true })!
-            written.append(try run.writeGrid("denoising.png", stackImages([batch.input, trainer.reconstruct(batch.input), batch.images]), columns: 16))
+            let noisy = testSet[0].input.slice(0..<16)
+            try run.writeGrid(concatBatch([noisy, autoencoder.reconstructAll(noisy), originals]), columns: 16, as: "denoising.png")
         }
-        written.append(try run.writeGrid("reconstructions.png", stackImages([originals, trainer.reconstruct(originals)]), columns: 16))
+        try run.writeGrid(concatBatch([originals, autoencoder.reconstructAll(originals)]), columns: 16, as: "reconstructions.png")
         // Samples: decode codes drawn from N(0, I). The encoder never promised its codes look like that.
-        let z = Tensor.randomNormal([64, config.latent], using: &generator)
-        written.append(try run.writeGrid("samples.png", trainer.decode(z), columns: 8))
+        try run.writeGrid(autoencoder.decodeAll(Tensor.randomNormal([64, zDim], using: &random["weights"])), columns: 8, as: "samples.png")
         // Interpolation: z(t) = (1 − t)·z₀ + t·z₁ between two test images (a 1 and a 7 for digits).
-        let (first, second) = interpolationPair(test)
-        let ends = [first, second].map { trainer.encode(test.tensor(indices: [$0])) }
-        let path = trainer.decode(interpolateLatents(from: ends[0], to: ends[1], steps: 10))
-        written.append(try run.writeGrid("interpolation.png", stackImages([test.tensor(indices: [first]), path, test.tensor(indices: [second])]), columns: 12))
-        written.append(try run.writeCurves(history, title: "\(config.modelLabel) on \(dataset.rawValue)"))
+        let pair = test.tensor(indices: interpolationPair(test))
+        let ends = autoencoder.encodeAll(pair)
+        let line = autoencoder.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(ends, 0), to: LatentCodes.row(ends, 1), steps: 10))
+        try run.writeGrid(concatBatch([pair.slice(0..<1), line, pair.slice(1..<2)]), columns: 12, as: "interpolation.png")
+        try run.writeChart(curves(trainer.history, title: "\(label) on \(dataset.rawValue)"), as: "curves.svg")
 
-        // 6. The comparison this chapter teaches: the autoencoder against PCA with the same code size.
-        print("\nfitting PCA with k = \(config.latent) on the training images for comparison…")
-        let pcaClock = Stopwatch()
-        let pcaMSE = try pcaTestMSE(train: train, test: testBatches(test, noise: noise, seed: seed), k: config.latent)
-        let aeMSE = history.testMSE.last ?? trainer.meanSquaredError(testBatches(test, noise: 0, seed: seed))
-        print(String(format: "test MSE per pixel, code size %d:   %@ %.5f   |   PCA %.5f   (PCA fit %.1f s)",
-                     config.latent, config.modelLabel, aeMSE, pcaMSE, pcaClock.seconds))
+        // 5. The comparison this chapter teaches: the autoencoder against PCA with the same code size.
+        print("\nfitting PCA with k = \(zDim) on the training images for comparison…")
+        let clock = Stopwatch()
+        let pcaMSE = try pcaTestMSE(train: train, test: testSet, k: zDim)
+        let aeMSE = trainer.history.last("test_mse") ?? testMSE(autoencoder, testSet)
+        print("test MSE per pixel, code size \(zDim):   \(label) \(Format.fixed(aeMSE, 5))   |   PCA \(Format.fixed(pcaMSE, 5))"
+              + "   (PCA fit \(Format.fixed(clock.seconds, 1)) s)")
         if noise > 0 { print("(both on noisy test inputs against the clean images: PCA denoises by projecting on k components)") }
 
-        written.append(try run.writeSummary(config: config, history: history, pcaMSE: pcaMSE, trainSeconds: trainSeconds,
-                                            steps: trainer.step))
-        print("\nwrote:")
-        for path in [run.checkpoint] + written { print("  \(path)") }
+        let config: JSONValue = [
+            "chapter": "02-Autoencoder", "command": .string(commandLine()), "dataset": .string(dataset.rawValue),
+            "model": .string(model.rawValue), "epochs": .number(Double(epochs)), "latent": .number(Double(zDim)),
+            "batch_size": .number(Double(batch)), "lr": .float(lr), "noise": .float(noise), "filters": .number(Double(filters)),
+            "seed": .number(Double(data.seed)), "threads": .number(Double(Parallel.threadCount)),
+            "train_images": .number(Double(train.count)), "test_images": .number(Double(test.count)),
+        ]
+        try run.writeSummary(config: config, metrics: .object([
+            ("final_test_mse", .number(aeMSE)), ("pca_test_mse", ["k": .number(Double(zDim)), "test_mse": .number(pcaMSE)]),
+            ("steps", .number(Double(adam.stepCount))),
+        ] + trainer.history.perEpoch))
+        run.printWritten()
     }
 }
 

@@ -46,31 +46,6 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByIntegerLiteral
     /// A list of Doubles.
     public static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
 
-    /// A value built from plain Swift values, as a chapter collects them in a `[String: Any]`:
-    /// integers, Double, Float (as `float(_:)`), Bool, String, nil, arrays, and dictionaries with
-    /// String keys (their keys sorted, so the text does not depend on hashing); an Optional as its
-    /// value or `null`. Anything else is a programmer error.
-    public init(_ value: Any) {
-        switch value {
-        case let v as JSONValue: self = v
-        case let v as Bool: self = .bool(v)
-        case let v as Int: self = .number(Double(v))
-        case let v as UInt64: self = .number(Double(v))
-        case let v as Int64: self = .number(Double(v))
-        case let v as UInt32: self = .number(Double(v))
-        case let v as Int32: self = .number(Double(v))
-        case let v as Double: self = .number(v)
-        case let v as Float: self = .float(v)
-        case let v as String: self = .string(v)
-        case let v as [String: Any]: self = .object(v.keys.sorted().map { ($0, JSONValue(v[$0]!)) })
-        case let v as [Any]: self = .array(v.map { JSONValue($0) })
-        default:
-            let mirror = Mirror(reflecting: value)
-            precondition(mirror.displayStyle == .optional, "JSONValue: no JSON form for a value of type \(type(of: value))")
-            self = mirror.children.first.map { JSONValue($0.value) } ?? .null
-        }
-    }
-
     /// Equality, with objects compared key by key in order (NaN equals NaN: both are written as null).
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {

@@ -3,11 +3,12 @@
 //
 // When the matrix is too big to form or to reduce densely — the 12,288 × 12,288 covariance of 64×64×3
 // faces would be 600 MB of Float and ~2·10¹² flops to tridiagonalize — we only need it as an operator
-// Y = A·Ω on a thin block of l = k + oversampling vectors. For a covariance A = XcᵀXc/(N−1) that is two
-// GEMMs, (Ω·Xcᵀ)·Xc, so the cost is the GEMM's: 4·N·D·l flops per product.
+// applied to a thin block of l = k + oversampling vectors, kept as the rows of an [l, D] matrix Ω:
+// Ω ↦ Ω·A (A is symmetric, so this is (A·Ωᵀ)ᵀ). For a covariance A = XcᵀXc/(N−1) that is two GEMMs,
+// (Ω·Xcᵀ)·Xc, so the cost is the GEMM's: 4·N·D·l flops per product.
 //
-//   Ω ~ N(0, 1)^{l×D};  Q ← orth(A Ω);  repeat q times: Q ← orth(A Q)     (subspace iteration)
-//   B = Q A Qᵀ  (l × l);  B = W Λ Wᵀ (dense solver);  V = W Q              (Rayleigh–Ritz)
+//   Ω ~ N(0, 1)^{l×D};  Q ← orth(Ω A);  repeat q times: Q ← orth(Q A)     (subspace iteration; rows)
+//   B = Q A Qᵀ  (l × l);  B = W Λ Wᵀ (dense solver, W's columns);  V = Wᵀ Q   (Rayleigh–Ritz; V's rows)
 //
 // Each power step sharpens the separation of the wanted directions by a factor (λ_{l+1}/λ_k); with a
 // spectrum that decays like image covariances do, q = 4 and l = k + 16 give the top k eigenvalues to a

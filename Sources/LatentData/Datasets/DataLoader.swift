@@ -87,11 +87,6 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
         }
     }
 
-    /// Images per epoch under the last-batch policy.
-    public var imagesPerEpoch: Int {
-        lastBatch == .keep ? dataset.count : batchCount * batchSize
-    }
-
     /// The next epoch's batches, produced lazily one at a time.
     public mutating func epoch() -> Epoch {
         let order = shuffle ? generator.permutation(dataset.count) : Array(0..<dataset.count)

@@ -11,32 +11,14 @@ public enum DatasetName: String, CaseIterable, Sendable {
     case fashionMNIST = "fashion-mnist"
     /// CelebA faces, cropped and resized to 64×64 RGB.
     case celeba
-
-    /// The data roots of the course machine, relative to the working directory: the project's shared
-    /// data folder beside the package (`../shared/data`), or inside it (`shared/data`).
-    public static let sharedDataRoots = ["../shared/data", "shared/data"]
-
-    /// The folder to load this dataset from.
-    ///
-    /// `explicit` (the `--data` option) when given. Otherwise, unless `LATENT_DATA` is set (the loaders
-    /// search it themselves), `<root>/<raw value>` for the first of `sharedDataRoots` where that
-    /// folder exists. Otherwise nil: the loader searches its default places (cache, system folders)
-    /// and, for MNIST, downloads.
-    public func folder(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let explicit { return explicit }
-        if let root = environment["LATENT_DATA"], !root.isEmpty { return nil }
-        return DatasetName.sharedDataRoots.map { FileIO.join($0, rawValue) }.first(where: FileIO.isFolder)
-    }
 }
 
 /// The training and test images of `name` as byte sets (pixels become Floats when batched): MNIST and
 /// Fashion-MNIST with their labels, CelebA's training and test splits (64×64 crops) without.
 ///
-/// The files are found as `DatasetName.folder(explicit:)` says; when that picks the shared data
-/// folder, one line says so ("data: using ../shared/data/mnist").
+/// The files are found in the folders `DataFolders.search` lists: `explicitPath` alone when given.
 public func loadDataset(_ name: DatasetName, from explicitPath: String?) throws -> (train: ImageSet, test: ImageSet) {
-    let folder = name.folder(explicit: explicitPath)
-    if explicitPath == nil, let folder { print("data: using \(folder)") }
+    let folder = explicitPath
     switch name {
     case .mnist:
         let data = try MNIST.load(from: folder)

@@ -61,11 +61,8 @@ public struct MNISTStyleData: Sendable {
 
 /// Where an MNIST-style dataset lives and how to get it: the four IDX files, mirrors, folders.
 ///
-/// Files are looked for, in order, in:
-/// 1. the explicit path passed to `load(from:)` (a folder holding the files);
-/// 2. `$LATENT_DATA/<folderName>/`, or `$LATENT_DATA/` itself when the files lie there directly;
-/// 3. the cache folder `$XDG_CACHE_HOME/latent/<folderName>` (default `~/.cache/latent/<folderName>`);
-/// 4. the system folders (Debian's `dataset-fashion-mnist` installs `/usr/share/datasets/fashion-mnist`).
+/// Files are looked for in the folders `DataFolders.search` lists (the explicit path alone when one
+/// is given).
 /// Each file may be gzipped (`name.gz`) or not (`name`). If some are missing and `download` is on,
 /// they are downloaded into the explicit path, else `$LATENT_DATA/<folderName>`, else the cache folder.
 public struct MNISTStyleSpec: Sendable {
@@ -93,23 +90,14 @@ public struct MNISTStyleSpec: Sendable {
         self.classes = classes
     }
 
-    /// The folders searched, in order, for `explicitPath` and `environment`.
+    /// The folders searched, in order, for `explicitPath` and `environment` (`DataFolders.search`).
     public func searchFolders(explicitPath: String?, environment: [String: String]) -> [String] {
-        var folders: [String] = []
-        if let explicitPath { folders.append(explicitPath) }
-        if let root = environment["LATENT_DATA"], !root.isEmpty {
-            folders.append(FileIO.join(root, folderName))
-            folders.append(root)
-        }
-        folders.append(cacheFolder(environment: environment))
-        folders += systemFolders
-        return folders
+        DataFolders.search(folderName, explicit: explicitPath, system: systemFolders, environment: environment)
     }
 
     /// The default cache folder: `$XDG_CACHE_HOME/latent/<folderName>` or `~/.cache/latent/<folderName>`.
     public func cacheFolder(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return "\(xdg)/latent/\(folderName)" }
-        return "\(environment["HOME"] ?? NSHomeDirectory())/.cache/latent/\(folderName)"
+        DataFolders.cache(folderName, environment: environment)
     }
 
     /// Where missing files are downloaded to.

@@ -79,12 +79,13 @@ public func saveImage(
 }
 
 /// Saves images [N, C, H, W] whose values lie in `range` as a PNG grid `columns` wide with white
-/// 2-pixel gaps: the chapters' reconstructions, samples, interpolations and traversals. Values
-/// outside `range` are clipped. Returns `path`.
+/// 2-pixel gaps: the chapters' reconstructions, samples, interpolations and traversals. Images smaller
+/// than 64 pixels (digits) are enlarged by pixel repetition (`enlarged`); values outside `range` are
+/// clipped. Returns `path`.
 @discardableResult
 public func writeGrid(_ images: Tensor, columns: Int, range: PixelRange = .zeroToOne, to path: String) throws -> String {
     let (low, high) = range.bounds
-    return try saveImage(images, to: path, nrow: columns, padding: 2, padValue: 1, normalize: true, valueRange: (low, high))
+    return try saveImage(enlarged(images), to: path, nrow: columns, padding: 2, padValue: 1, normalize: true, valueRange: (low, high))
 }
 
 /// Images smaller than `minimumSide` pixels (MNIST's 28) blown up by pixel repetition so a viewer

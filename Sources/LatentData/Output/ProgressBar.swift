@@ -34,7 +34,8 @@ public final class ProgressBar {
     /// In plain mode, print at least every this many seconds.
     public let plainEverySeconds: Double
 
-    private let start: Double
+    /// Time since the bar was made: elapsed time, rates and ETA.
+    private let clock = Stopwatch()
     private var lastDraw: Double = -1
     private var lastPlainStep = 0
     private var lastPlainTime: Double
@@ -58,8 +59,7 @@ public final class ProgressBar {
         self.isInteractive = interactive ?? (isatty(STDOUT_FILENO) != 0)
         self.plainEverySteps = plainEverySteps ?? max(1, total / 10)
         self.plainEverySeconds = plainEverySeconds
-        self.start = ProgressBar.now()
-        self.lastPlainTime = start
+        self.lastPlainTime = 0
         self.write = output ?? { text in
             print(text, terminator: "")
             fflush(nil)  // all C streams, so a redraw shows at once and stays in order with print()
@@ -70,7 +70,7 @@ public final class ProgressBar {
     public func update(step: Int, metrics: [(String, Float)] = []) {
         self.step = min(max(step, 0), max(total, step))
         if !metrics.isEmpty { self.metrics = metrics }
-        let time = ProgressBar.now()
+        let time = clock.seconds
         if isInteractive {
             // At most ~20 redraws a second: drawing costs more than a training step on small models.
             if time - lastDraw >= 0.05 || step >= total {
@@ -89,13 +89,13 @@ public final class ProgressBar {
         guard !finished else { return }
         finished = true
         if !metrics.isEmpty { self.metrics = metrics }
-        let text = line(at: ProgressBar.now(), final: true)
+        let text = line(at: clock.seconds, final: true)
         write(isInteractive ? "\r" + text + "\u{1B}[K\n" : text + "\n")
     }
 
-    /// The text of the bar at `time` (seconds since the epoch of `now()`).
+    /// The text of the bar at `time` (seconds since the bar was made).
     func line(at time: Double, final: Bool = false) -> String {
-        let elapsed = max(time - start, 1e-9)
+        let elapsed = max(time, 1e-9)
         let rate = Double(step) / elapsed
         var parts: [String] = []
         if !label.isEmpty { parts.append(label) }
@@ -130,13 +130,4 @@ public final class ProgressBar {
         }
     }
 
-    /// Seconds on a monotonic clock, for timing a run (differences only).
-    public static func clockSeconds() -> Double { now() }
-
-    /// Seconds since an arbitrary fixed point (monotonic).
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
 }

@@ -67,6 +67,16 @@ public final class RunFolder {
         return target
     }
 
+    /// Writes images [N, C, H, W] in `range` as a grid PNG `columns` wide (`writeGrid`: white gaps,
+    /// digits enlarged); returns the path.
+    @discardableResult
+    public func writeGrid(_ images: Tensor, columns: Int, range: PixelRange = .zeroToOne, as file: String) throws -> String {
+        let target = self.file(file)
+        try LatentData.writeGrid(images, columns: columns, range: range, to: target)
+        record(target)
+        return target
+    }
+
     /// Writes a line chart's SVG; returns the path.
     @discardableResult
     public func writeChart(_ chart: LineChart, as file: String) throws -> String { try write(chart.svg(), as: file) }
@@ -84,8 +94,7 @@ public final class RunFolder {
     public func writeChart(_ chart: ScatterPlot, as file: String) throws -> String { try write(chart.svg(), as: file) }
 
     /// Writes `summary.json`: `{"config": {...}, <each metric>..., "files": [...]}`, atomically; returns
-    /// the path. The metrics sit at the top level beside `config` (`summary["test_mse"]`), as in every
-    /// chapter's summary; `files` lists what the run wrote before the summary.
+    /// the path. The metrics sit at the top level beside `config` (`summary["test_mse"]`); `files` lists what the run wrote before the summary.
     @discardableResult
     public func writeSummary(config: JSONValue, metrics: JSONValue, file: String = "summary.json") throws -> String {
         let files = JSONValue.array(written.map { .string(FileIO.fileName(of: $0)) })

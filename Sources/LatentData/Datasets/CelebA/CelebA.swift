@@ -94,32 +94,14 @@ public struct CelebA: Sendable {
     /// What the loader did, in one line (also printed by `load`).
     public let summary: String
 
-    /// The images of `split`.
-    public func split(_ split: CelebASplit) -> CelebAImages {
-        switch split {
-        case .train: return train
-        case .valid: return valid
-        case .test: return test
-        }
-    }
-
-    /// The folders searched for `img_align_celeba/` or `img_align_celeba.zip`, in order: the explicit
-    /// path, `$LATENT_DATA/celeba`, `$LATENT_DATA`, the cache folder.
+    /// The folders searched for `img_align_celeba/` or `img_align_celeba.zip`, in order (`DataFolders.search`).
     public static func searchFolders(explicitPath: String?, environment: [String: String]) -> [String] {
-        var folders: [String] = []
-        if let explicitPath { folders.append(explicitPath) }
-        if let root = environment["LATENT_DATA"], !root.isEmpty {
-            folders.append(FileIO.join(root, "celeba"))
-            folders.append(root)
-        }
-        folders.append(defaultCacheFolder(environment: environment))
-        return folders
+        DataFolders.search("celeba", explicit: explicitPath, environment: environment)
     }
 
     /// `$XDG_CACHE_HOME/latent/celeba` or `~/.cache/latent/celeba`: downloaded data and decoded caches.
     public static func defaultCacheFolder(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return "\(xdg)/latent/celeba" }
-        return "\(environment["HOME"] ?? NSHomeDirectory())/.cache/latent/celeba"
+        DataFolders.cache("celeba", environment: environment)
     }
 
     /// The images' source: `path` itself if it is the image folder or a zip, else the first searched

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Latent
+import LatentData
+import LatentModels
+
+// The options every chapter shares, with one meaning everywhere, and the small pieces of command-line
+// plumbing the chapters would otherwise each repeat. Each chapter's `main.swift` adds its own options
+// (model, latent size, β, …) beside these groups.
+
+extension DatasetName: ExpressibleByArgument {}
+extension VAELikelihood: ExpressibleByArgument {}
+
+/// Where the data comes from and where the run goes: `--dataset`, `--data`, `--limit`, `--test-limit`,
+/// `--out`, `--seed`, `--threads`.
+public struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: mnist, fashion-mnist or celeba (default: the chapter's).")
+    public var dataset: DatasetName?
+    @Option(help: "Folder holding the dataset's files; it must exist (default: LATENT_DATA, ../shared/data, the cache, the system folder, then download).")
+    public var data: String?
+    @Option(help: "Use only the first N training images.")
+    public var limit: Int?
+    @Option(name: .customLong("test-limit"), help: "Use only the first N test images.")
+    public var testLimit: Int?
+    @Option(help: "Run folder: everything the run writes goes here (default: runs/<chapter>-<dataset>).")
+    public var out: String?
+    @Option(help: "Seed of every random draw.")
+    public var seed: UInt64 = 0
+    @Option(help: "Threads for the kernels, 1…256 (default: LATENT_THREADS or all cores).")
+    public var threads: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let data, !FileIO.isFolder(data) && !FileIO.fileExists(data) {
+            throw ValidationError("--data \(data): no such file or folder")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1, got \(testLimit)") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1…256, got \(threads)") }
+        if let out, out.isEmpty { throw ValidationError("--out must name a folder") }
+    }
+
+    /// Applies `--threads` to the kernels.
+    public func applyThreads() {
+        if let threads { Parallel.threadCount = threads }
+    }
+
+    /// The training and test images of `name` (`--dataset` or the chapter's default), cut to
+    /// `--limit` and `--test-limit`; prints one line saying what was loaded.
+    public func load(_ name: DatasetName) throws -> (train: ImageSet, test: ImageSet) {
+        var (train, test) = try loadDataset(name, from: data)
+        if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
+        if let testLimit { test = test.subset(Array(0..<min(testLimit, test.count))) }
+        print("data: \(train.count) training and \(test.count) test images \(train.channels)×\(train.height)×\(train.width)")
+        return (train, test)
+    }
+
+    /// The run folder: `--out`, else `runs/<name>`.
+    public func runFolder(default name: String) throws -> RunFolder {
+        try RunFolder(path: out ?? FileIO.join("runs", name))
+    }
+}
+
+/// How a model trains: `--epochs`, `--batch-size`, `--lr`, `--resume`.
+public struct TrainingOptions: ParsableArguments {
+    @Option(help: "Training epochs, at least 1 (default: the chapter's).")
+    public var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Images per batch, at least 2 (default: the model's).")
+    public var batchSize: Int?
+    @Option(help: "Adam learning rate, a positive number (default: the model's).")
+    public var lr: Float?
+    @Flag(help: "Continue from the checkpoint in the run folder (same options, seed and --threads give the same run, bit for bit).")
+    public var resume = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let batchSize, batchSize < 2 {
+            throw ValidationError("--batch-size must be at least 2 (BatchNorm needs two images to normalize), got \(batchSize)")
+        }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+    }
+}
+
+/// Runs a chapter's training, turning the harness's stops into what a command-line user expects:
+/// Ctrl-C (checkpoint written) exits with 130, a NaN/Inf stop prints where and exits with 1.
+public func runTraining(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let stop as TrainingInterrupted {
+        print("\n\(stop)")
+        throw ExitCode(130)
+    } catch let error as NonFiniteError {
+        print("\n\(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// A data loader whose batches all hold at least two images: a last batch of one image is dropped
+/// (BatchNorm cannot normalize a single image in training mode, as PyTorch also refuses), and the
+/// console says so.
+public func trainingLoader(_ train: ImageSet, batchSize: Int, range: PixelRange = .zeroToOne, noise: Float = 0,
+                           seed: UInt64) throws -> DataLoader<ImageSet> {
+    guard train.count >= 2 else { throw ValidationError("training needs at least 2 images, the data has \(train.count)") }
+    let single = train.count % batchSize == 1
+    if single { print("note: the last batch of each epoch would hold a single image; it is dropped") }
+    return DataLoader(train, batchSize: batchSize, lastBatch: single ? .drop : .keep, range: range, noiseStd: noise, seed: seed)
+}
+
+/// The command line that started this process, as a shell would take it back (arguments with
+/// spaces or quotes are single-quoted): what `summary.json` records as `command`.
+public func commandLine() -> String {
+    CommandLine.arguments.enumerated().map { index, argument in
+        let text = index == 0 ? FileIO.fileName(of: argument) : argument
+        let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }.joined(separator: " ")
+}

@@ -1,0 +1,87 @@
+import Latent
+
+/// The VAE's loss in the scaling a chapter trains with: which likelihood, how each term is reduced,
+/// and the weight β of the KL term.
+public struct VAEObjective: Sendable, Equatable {
+    /// How the decoder's output is read: Bernoulli logits (`.bce`) or Gaussian means (`.mse`).
+    public var likelihood: VAELikelihood
+    /// The reconstruction term's reduction: `.sum` over pixels and batch, or `.mean` per pixel.
+    public var reconstruction: Reduction
+    /// The KL term's reduction: `.sum` over z and batch, or `.batchMean` (sum over z, mean over the batch).
+    public var kl: Reduction
+    /// The weight of the KL term.
+    public var beta: Float
+
+    /// A loss from its parts.
+    public init(likelihood: VAELikelihood, reconstruction: Reduction, kl: Reduction, beta: Float) {
+        (self.likelihood, self.reconstruction, self.kl, self.beta) = (likelihood, reconstruction, kl, beta)
+    }
+
+    /// Chapter 3: the negative ELBO, −log p(x|z) + KL, both summed over the batch (nats for `.bce`).
+    public static func elbo(_ likelihood: VAELikelihood) -> VAEObjective {
+        VAEObjective(likelihood: likelihood, reconstruction: .sum, kl: .sum, beta: 1)
+    }
+
+    /// Chapter 4 (seed 001's scaling): mean squared error per pixel + β · KL summed over z and
+    /// averaged over the batch. This is the Gaussian ELBO, up to scale and a constant, only when
+    /// β = 2σ²/D for the decoder variance σ² and D pixels: β and σ² cannot be told apart.
+    public static func betaVAE(beta: Float) -> VAEObjective {
+        VAEObjective(likelihood: .mse, reconstruction: .mean, kl: .batchMean, beta: beta)
+    }
+}
+
+/// What one VAE step computed: the two loss terms and the gradient it sent into the encoder.
+public struct VAEStepTerms {
+    /// The reconstruction term −log p(x|z) (or the MSE), reduced as the objective says.
+    public var reconstruction: Float
+    /// KL(q(z|x) ‖ N(0, I)), reduced as the objective says (not yet times β).
+    public var kl: Float
+    /// ∂loss/∂(μ, log σ²) [N, 2·z], what `encoder.backward` received.
+    public var dEncoderOutput: Tensor
+}
+
+/// One VAE step, forward and backward, on images x [N, C, H, W] with noise ε [N, z] ~ N(0, I): the
+/// code chapters 3 and 4 train with, and the code the gradient-check and PyTorch-parity tests check.
+///
+/// Gradients are added to every parameter's `grad` (zero them before; apply the optimizer after):
+/// `Trainer` does both around this function.
+///
+///     (μ, log σ²) = encoder(x)                         q(z|x) = N(μ, σ²)              [eq. 1]
+///     z = μ + σ·ε,  σ = exp(½ log σ²)                  the reparameterization          [eq. 2]
+///     x̂ = decoder(z),  rec = −log p(x|z)               Bernoulli or Gaussian           [eq. 3]
+///     kl = KL(N(μ, σ²) ‖ N(0, I))                      closed form                     [eq. 4]
+///     loss = rec + β·kl
+///     ∂loss/∂μ = ∂rec/∂z + β ∂kl/∂μ                    since ∂z/∂μ = 1                 [eq. 5]
+///     ∂loss/∂log σ² = ∂rec/∂z · ε · ½σ + β ∂kl/∂log σ² since ∂z/∂log σ² = ½σε
+@discardableResult
+public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective) -> VAEStepTerms {
+    // Encoder: q(z|x) = N(μ, σ²), μ and log σ² side by side.                                [eq. 1]
+    let (mu, logVar) = vae.encoder.forward(x).splitColumns(vae.latentDimension)
+    // Reparameterization: z = μ + σ·ε — z is a function of μ and σ, so gradients reach them.   [eq. 2]
+    let std = exp(0.5 * logVar)
+    let z = mu + std * eps
+    // Decoder and the reconstruction term −log p(x|z).                                      [eq. 3]
+    let xHat = vae.decoder.forward(z)
+    let (rec, dXHat) = objective.likelihood == .bce
+        ? binaryCrossEntropyWithLogits(xHat, x, reduction: objective.reconstruction)
+        : mse(xHat, x, reduction: objective.reconstruction)
+    // KL(N(μ, σ²) ‖ N(0, I)) in closed form, with its gradients.                            [eq. 4]
+    let (kl, dMu, dLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl)
+    // Backward: the decoder gives ∂rec/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
+    let beta = objective.beta
+    let dZ = vae.decoder.backward(dXHat)
+    let dEncoderOutput = concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar)
+    _ = vae.encoder.backward(dEncoderOutput)
+    return VAEStepTerms(reconstruction: rec, kl: kl, dEncoderOutput: dEncoderOutput)
+}
+
+extension VAE: TrainableModel {
+    /// The first non-finite layer output: the encoder's layers on x, then the decoder's on μ.
+    public func firstNonFiniteOutput(input x: Tensor) -> String? {
+        let (out, bad) = encoder.firstNonFiniteLayer(input: x)
+        if let bad { return "output of layer encoder.\(bad.index) \(bad.layer)" }
+        let (mu, _) = out.splitColumns(latentDimension)
+        if let bad = decoder.firstNonFiniteLayer(input: mu).bad { return "output of layer decoder.\(bad.index) \(bad.layer)" }
+        return nil
+    }
+}

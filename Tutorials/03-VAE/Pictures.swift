@@ -1,0 +1,92 @@
+// What chapter 3 draws: reconstructions, samples from the prior, the training curves, an
+// interpolation between two digits (beside a chapter-2 autoencoder's, with --ae), the 2-D latent
+// space when z = 2, and attribute arithmetic on faces. The lesson is in main.swift and VAEStep.swift.
+import Latent
+import LatentData
+import LatentModels
+
+extension VAEChapter {
+    /// Every picture of the run except the attribute grid (faces only, `writeAttributeArithmetic`).
+    func writePictures(_ vae: VAE, run: RunFolder, test: ImageSet, testImages: Tensor, range: PixelRange,
+                       history: TrainingHistory, lik: VAELikelihood) throws {
+        // Reconstructions: rows of 8 originals, each followed by its reconstruction from z = μ.
+        let view = min(16, testImages.shape[0])
+        let originals = range == .minusOneToOne ? testImages.slice(0..<view) : test.tensor(first: view, range: range)
+        let reconstructions = vae.reconstruct(originals)
+        let half = min(8, view)
+        try run.writeGrid(concatBatch([originals.slice(0..<half), reconstructions.slice(0..<half),
+                                       originals.slice(half..<view), reconstructions.slice(half..<view)]),
+                          columns: half, range: range, as: "reconstructions.png")
+        // Samples: decode z ~ N(0, I), what the prior promises.
+        var sampleRandom = SeededGenerator(seed: 4242)
+        try run.writeGrid(vae.decodeAll(Tensor.randomNormal([64, vae.latentDimension], using: &sampleRandom)),
+                          columns: 8, range: range, as: "samples.png")
+        try run.writeChart(curves(history, lik: lik), as: "curves.svg")
+        guard range == .zeroToOne, let labels = test.labels else { return }
+        try writeInterpolation(vae, test: test, labels: labels, run: run)
+        if vae.latentDimension == 2 {
+            let (mu, _) = vae.encodeAll(test.tensor(first: test.count, range: range))
+            let points = (0..<test.count).map { (x: Double(mu.scalars[2 * $0]), y: Double(mu.scalars[2 * $0 + 1])) }
+            try run.writeChart(ScatterPlot(title: "Test digits at μ(x), coloured by label", points: points, classes: labels),
+                               as: "latent-scatter.svg")
+            try run.writeGrid(vae.decodeAll(LatentCodes.manifold(side: 20)), columns: 20, range: range, as: "manifold.png")
+        }
+    }
+
+    /// The VAE's interpolation (and, with --ae, the chapter-2 autoencoder's above it) between the first
+    /// test images labelled --from and --to.
+    func writeInterpolation(_ vae: VAE, test: ImageSet, labels: [Int], run: RunFolder) throws {
+        guard let a = labels.firstIndex(of: from), let b = labels.firstIndex(of: to) else {
+            print("no test image labelled \(from) or \(to): interpolation skipped"); return
+        }
+        let x = test.tensor(indices: [a, b])
+        let (first, last) = (x.slice(0..<1), x.slice(1..<2))
+        let (mu, _) = vae.encodeAll(x)
+        // Each row: the first image, 10 decoded points on the line between the two codes, the second image.
+        var rows = [first, vae.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(mu, 0), to: LatentCodes.row(mu, 1), steps: 10)), last]
+        if let ae {
+            let autoencoder = try loadAutoencoder(ae)
+            let codes = autoencoder.encodeAll(x)
+            let path = autoencoder.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(codes, 0), to: LatentCodes.row(codes, 1), steps: 10))
+            rows = [first, path, last] + rows
+            print("interpolation: top row the AE from \(ae), bottom row the VAE")
+        }
+        try run.writeGrid(concatBatch(rows), columns: 12, as: "interpolation.png")
+    }
+
+    /// Adds the Smiling and Eyeglasses vectors (mean code with the attribute minus mean code without)
+    /// to the first four test faces' codes, in steps; returns what was drawn.
+    func writeAttributeArithmetic(_ vae: VAE, dataFolder: String?, train: ImageSet, test: Tensor, run: RunFolder) throws -> JSONValue {
+        let celeba = try CelebA.load(from: dataFolder)
+        let (codes, _) = vae.encodeAll(train.tensor(first: train.count, range: .minusOneToOne))
+        let (testMu, _) = vae.encodeAll(test.slice(0..<4))
+        let steps: [Float] = [0, 0.5, 1, 1.5, 2]
+        var rows: [Tensor] = []
+        var used: [JSONValue] = []
+        for name in ["Smiling", "Eyeglasses"] {
+            let has = (0..<train.count).map { celeba.train.attribute(name, of: $0) == 1 }
+            guard has.contains(true), has.contains(false) else { print("attribute \(name) not available: skipped"); continue }
+            used.append(.string(name))
+            let direction = LatentCodes.attributeDirection(codes: codes, has: has)
+            // The first four test faces, whether or not they have the attribute already.
+            for face in 0..<4 {
+                rows.append(vae.decodeAll(LatentCodes.along(direction, from: LatentCodes.row(testMu, face), steps: steps)))
+            }
+        }
+        if !rows.isEmpty { try run.writeGrid(concatBatch(rows), columns: steps.count, range: .minusOneToOne, as: "attributes.png") }
+        return ["names": .array(used), "steps": .numbers(steps.map(Double.init)), "faces_per_attribute": 4]
+    }
+}
+
+/// Reconstruction, KL and their sum, train (solid) and test (dashed), per epoch.
+func curves(_ h: TrainingHistory, lik: VAELikelihood) -> LineChart {
+    let total = { (a: [Double], b: [Double]) in zip(a, b).map { $0 + $1 } }
+    return LineChart(title: "VAE: reconstruction, KL and their sum", xLabel: "epoch", yLabel: lik == .bce ? "nats per image" : "per image", series: [
+        ChartSeries(name: "train −ELBO", values: total(h["train_rec"], h["train_kl"]), color: chartPalette[0]),
+        ChartSeries(name: "test −ELBO", values: total(h["test_rec"], h["test_kl"]), color: chartPalette[0], dashed: true),
+        ChartSeries(name: "train rec", values: h["train_rec"], color: chartPalette[1]),
+        ChartSeries(name: "test rec", values: h["test_rec"], color: chartPalette[1], dashed: true),
+        ChartSeries(name: "train KL", values: h["train_kl"], color: chartPalette[2]),
+        ChartSeries(name: "test KL", values: h["test_kl"], color: chartPalette[2], dashed: true),
+    ])
+}
