@@ -218,3 +218,46 @@ struct JPEGProgressiveTests {
         }
     }
 }
+
+/// The opt-in comparison run by Fixtures/jpeg/progressive/compare_real_files.py: `$LATENT_JPEG_COMPARE`
+/// names a list of "group<TAB>file.jpg<TAB>Pillow reference" lines; the results go to `<list>.results`.
+@Suite("JPEG decoder vs Pillow on listed real files",
+       .enabled(if: ProcessInfo.processInfo.environment["LATENT_JPEG_COMPARE"] != nil))
+struct JPEGListedFileTests {
+    @Test("Every listed file decodes to exactly Pillow's bytes")
+    func listedFilesMatchPillow() throws {
+        let listing = try #require(ProcessInfo.processInfo.environment["LATENT_JPEG_COMPARE"])
+        let lines = try String(contentsOfFile: listing, encoding: .utf8).split(separator: "\n")
+        let decoder = JPEGDecoder()
+        var results = ""
+        var exact = 0
+        for line in lines {
+            let fields = line.split(separator: "\t").map(String.init)
+            try #require(fields.count == 3, "bad line: \(line)")
+            let (group, path, referencePath) = (fields[0], fields[1], fields[2])
+            let status: String
+            let detail: String
+            do {
+                let image = try decoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+                let expected = try NetpbmImage(contentsOf: URL(fileURLWithPath: referencePath))
+                let pixels = image.interleaved()
+                if image.width != expected.width || image.height != expected.height || pixels.count != expected.samples.count {
+                    (status, detail) = ("differ", "\(image.width)×\(image.height)×\(image.channels) vs \(expected.width)×\(expected.height)×\(expected.channels)")
+                } else {
+                    let differing = pixels.indices.filter { pixels[$0] != expected.samples[$0] }
+                    let worst = differing.map { abs(Int(pixels[$0]) - Int(expected.samples[$0])) }.max() ?? 0
+                    (status, detail) = differing.isEmpty
+                        ? ("bit-exact", "\(image.width)×\(image.height)×\(image.channels)")
+                        : ("differ", "\(differing.count) of \(pixels.count) bytes, max |Δ| \(worst)")
+                }
+            } catch {
+                (status, detail) = ("refused", "\(error)")
+            }
+            if status == "bit-exact" { exact += 1 }
+            results += "\(group)\t\(path)\t\(status)\t\(detail)\n"
+        }
+        try results.write(toFile: listing + ".results", atomically: true, encoding: .utf8)
+        print("listed files vs Pillow: \(exact) of \(lines.count) bit-exact")
+        #expect(exact == lines.count)
+    }
+}
