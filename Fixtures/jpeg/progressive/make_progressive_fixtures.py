@@ -10,6 +10,8 @@ ones of ../make_jpeg_fixtures.py (gradients, a disc, stripes, noise), encoded by
 - `cjpeg -scans SCRIPT` with the scan scripts below (spectral selection only, deep successive
   approximation, non-interleaved DC, restart intervals, grayscale);
 - `jpegtran -progressive`, the lossless conversion of a baseline fixture.
+partial_*.jpg are progressive files cut after a few scans and closed with EOI: libjpeg decodes them with
+its block smoothing (estimated low AC coefficients), which the decoder must reproduce.
 unsupported_*.jpg have no reference: the decoder must refuse them (arithmetic-coded progressive).
 """
 import io
@@ -87,6 +89,28 @@ def pillow_case(name, image, **options):
     write_case(name, buffer.getvalue())
 
 
+def scan_offsets(data):
+    """Offsets of the SOS markers of a JPEG file."""
+    offsets, i = [], 2
+    while i + 3 < len(data):
+        marker, length = data[i + 1], data[i + 2] << 8 | data[i + 3]
+        if marker == 0xD9:
+            break
+        if marker == 0xDA:
+            offsets.append(i)
+            i += 2 + length
+            while i + 1 < len(data) and not (data[i] == 0xFF and data[i + 1] != 0 and not 0xD0 <= data[i + 1] <= 0xD7):
+                i += 1
+        else:
+            i += 2 + length
+    return offsets
+
+
+def partial_case(name, data, scans):
+    """The first `scans` scans of `data`, then EOI."""
+    write_case(f"partial_{name}_scans{scans}", data[:scan_offsets(data)[scans]] + b"\xff\xd9")
+
+
 def cjpeg(image, *arguments, script=None):
     """Encodes `image` with cjpeg (input written as PPM/PGM), returning the file's bytes."""
     with tempfile.TemporaryDirectory() as folder:
@@ -138,6 +162,17 @@ def main():
         baseline = f.read()
     converted = subprocess.run(["jpegtran", "-progressive"], input=baseline, check=True, capture_output=True).stdout
     write_case("jpegtran_q75_420_17x9", converted)
+    # Cut short after a few scans, then EOI: libjpeg's block smoothing. 41x37 at 4:2:0: 5 rows of luma
+    # blocks in 3 MCU rows (the last one half empty). Pillow's scans: DC (Al 1); Y AC 1-5 (Al 2); Cr, Cb
+    # AC 1-63 (Al 1); Y AC 6-63 (Al 2); Y AC 1-63 (2 -> 1); DC (1 -> 0); Cr, Cb AC (1 -> 0); Y AC (1 -> 0).
+    buffer = io.BytesIO()
+    synthetic(41, 37, 216).save(buffer, "JPEG", progressive=True, quality=75)
+    for scans in (1, 2, 4, 5, 8):
+        partial_case("pillow_420_41x37", buffer.getvalue(), scans)
+    with open(os.path.join(HERE, "cjpeg_approximation_gray_17x13.jpg"), "rb") as f:
+        gray = f.read()
+    for scans in (1, 3):
+        partial_case("cjpeg_approximation_gray_17x13", gray, scans)
     # Arithmetic-coded progressive (SOF10): refused as unsupported.
     write_case("unsupported_arithmetic_progressive",
                cjpeg(synthetic(16, 8, 215), "-quality", "75", "-progressive", "-arithmetic"), reference=False)

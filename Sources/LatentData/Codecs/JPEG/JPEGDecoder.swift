@@ -38,7 +38,8 @@ public struct JPEGImage: Sendable, Equatable {
 /// (triangle-filter) chroma upsampling for 2×1, 2×2 and 1×2 subsampling, and JFIF YCbCr→RGB with the
 /// same fixed-point rounding. Progressive files (spectral selection, successive approximation, see
 /// `JPEGProgressive`) are gathered into coefficients over all their scans, then go through the same
-/// steps. Arithmetic-coded, lossless, hierarchical and 12-bit files are rejected with
+/// steps (after libjpeg's block smoothing when the scans stop before the first AC coefficients are
+/// complete). Arithmetic-coded, lossless, hierarchical and 12-bit files are rejected with
 /// `JPEGError.unsupported`; malformed data throws, with the byte offset.
 ///
 /// Memory: the sample planes (one byte per sample, padded to whole MCUs), plus two bytes per sample of
@@ -204,9 +205,8 @@ public final class JPEGDecoder {
                         expected: progressive ? "a DC scan of every component before EOI" : "a scan for every component before EOI")
                 }
                 if progressive {
-                    for (i, c) in components.enumerated() {
-                        progression.reconstruct(i, into: planes + c.planeOffset, stride: c.stride)
-                    }
+                    progression.reconstruct(
+                        into: components.map { planes + $0.planeOffset }, strides: components.map(\.stride))
                 }
                 return try output()
             case 0x01:

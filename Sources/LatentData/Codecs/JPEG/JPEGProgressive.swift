@@ -10,9 +10,8 @@
 ///
 /// The decoding follows libjpeg's `jdphuff.c` step for step, 16-bit coefficients included, and the
 /// samples come from the same dequantization and integer IDCT as the baseline path, so the pixels equal
-/// libjpeg's (Pillow's) for every file whose scans complete all coefficients. libjpeg smooths the blocks
-/// of a file that ends with its first AC coefficients still coarse (`jdcoefct.c` block smoothing); this
-/// decoder does not, so such files decode, but not bit for bit like libjpeg.
+/// libjpeg's (Pillow's). A file that ends (with EOI) before its scans complete the first AC coefficients
+/// gets libjpeg's block smoothing as well (`JPEGBlockSmoothing.swift`).
 ///
 /// Where libjpeg warns and goes on (a band sent out of order, a coefficient index past the band), this
 /// decoder throws `JPEGError.malformed` naming the byte offset, so no index leaves its block.
@@ -58,17 +57,18 @@ final class JPEGProgressive {
     }
 
     /// Every component's coefficients, natural (row-major) order within each block, zero until sent.
-    private var coefficients: UnsafeMutablePointer<Int16>
+    private(set) var coefficients: UnsafeMutablePointer<Int16>
     private var capacity = 0
-    private var grids: [Grid] = []
+    private(set) var grids: [Grid] = []
     /// Per component, 64 entries (zigzag order): the `Al` of the last scan that sent that coefficient,
     /// or -1 before any did (libjpeg's `coef_bits`).
-    private var sentBits: [Int8] = []
+    private(set) var sentBits: [Int8] = []
     /// Per component, its quantization table (natural order), copied at the component's first scan.
-    private let quant: UnsafeMutablePointer<Int32>
+    let quant: UnsafeMutablePointer<Int32>
     private var latched: [Bool] = []
     private var mcusX = 0
-    private var mcusY = 0
+    /// MCU rows of the frame (libjpeg's iMCU rows).
+    private(set) var mcusY = 0
     private let zigzag: UnsafeMutablePointer<UInt8>
     private let block: UnsafeMutablePointer<SIMD8<Int32>>
     private let scratch: UnsafeMutablePointer<SIMD8<Int32>>
@@ -352,32 +352,49 @@ final class JPEGProgressive {
 
     // MARK: - Samples
 
-    /// Dequantizes component `index`'s blocks with its latched table and writes their inverse DCT into
-    /// `plane` (row stride `stride`, whole MCUs), as the baseline path does block by block.
-    func reconstruct(_ index: Int, into plane: UnsafeMutablePointer<UInt8>, stride: Int) {
-        let grid = grids[index]
-        precondition(stride >= 8 * grid.blocksWide)
-        let table = UnsafeRawPointer(quant + 64 * index)
-        let block = self.block
-        for by in 0..<grid.blocksHigh {
-            for bx in 0..<grid.blocksWide {
-                let source = UnsafeRawPointer(coefficients + grid.offset + 64 * (by * grid.blocksWide + bx))
-                for r in 0..<8 {
-                    let raw = source.loadUnaligned(fromByteOffset: 16 * r, as: SIMD8<Int16>.self)
-                    let q = table.loadUnaligned(fromByteOffset: 32 * r, as: SIMD8<Int32>.self)
-                    block[r] = SIMD8<Int32>(truncatingIfNeeded: raw) &* q
-                }
-                // The OR of every dequantized AC coefficient: zero means a flat block.
-                var ac = block[0]
-                ac[0] = 0
-                for r in 1..<8 { ac |= block[r] }
-                let out = plane + 8 * by * stride + 8 * bx
-                if ac == .zero {
-                    JPEGIDCT.inverseDCOnly(block[0][0], out: out, stride: stride)
-                } else {
-                    JPEGIDCT.inverse(block, scratch: scratch, out: out, stride: stride)
+    /// Writes every component's samples into its plane (`planes[i]`, row stride `strides[i]`, whole MCUs):
+    /// dequantization with the latched table and the inverse DCT, as the baseline path does block by
+    /// block, after libjpeg's block smoothing when the scans left some of the first AC coefficients coarse.
+    func reconstruct(into planes: [UnsafeMutablePointer<UInt8>], strides: [Int]) {
+        precondition(planes.count == grids.count && strides.count == grids.count)
+        let smooth = smoothingApplies
+        for index in grids.indices {
+            let grid = grids[index]
+            precondition(strides[index] >= 8 * grid.blocksWide)
+            if smooth {
+                reconstructSmoothed(index, into: planes[index], stride: strides[index])
+                continue
+            }
+            for by in 0..<grid.blocksHigh {
+                for bx in 0..<grid.blocksWide {
+                    transform(
+                        coefficients + grid.offset + 64 * (by * grid.blocksWide + bx), component: index,
+                        out: planes[index] + 8 * by * strides[index] + 8 * bx, stride: strides[index])
                 }
             }
+        }
+    }
+
+    /// Dequantizes the 64 coefficients at `source` (natural order) with component `component`'s latched
+    /// table and writes their inverse DCT, 8×8 samples, at `out` (row stride `stride`).
+    @inline(__always)
+    func transform(_ source: UnsafePointer<Int16>, component: Int, out: UnsafeMutablePointer<UInt8>, stride: Int) {
+        let table = UnsafeRawPointer(quant + 64 * component)
+        let raw = UnsafeRawPointer(source)
+        let block = self.block
+        for r in 0..<8 {
+            let values = raw.loadUnaligned(fromByteOffset: 16 * r, as: SIMD8<Int16>.self)
+            let q = table.loadUnaligned(fromByteOffset: 32 * r, as: SIMD8<Int32>.self)
+            block[r] = SIMD8<Int32>(truncatingIfNeeded: values) &* q
+        }
+        // The OR of every dequantized AC coefficient: zero means a flat block.
+        var ac = block[0]
+        ac[0] = 0
+        for r in 1..<8 { ac |= block[r] }
+        if ac == .zero {
+            JPEGIDCT.inverseDCOnly(block[0][0], out: out, stride: stride)
+        } else {
+            JPEGIDCT.inverse(block, scratch: scratch, out: out, stride: stride)
         }
     }
 }
