@@ -169,6 +169,12 @@ def main():
     synthetic(41, 37, 216).save(buffer, "JPEG", progressive=True, quality=75)
     for scans in (1, 2, 4, 5, 8):
         partial_case("pillow_420_41x37", buffer.getvalue(), scans)
+    # 23x20: 3 rows of luma blocks in 2 MCU rows, where libjpeg's edge test in the last MCU row takes
+    # the third block row for the second (it counts rows with that MCU row's height).
+    buffer = io.BytesIO()
+    synthetic(23, 20, 217).save(buffer, "JPEG", progressive=True, quality=80)
+    for scans in (1, 4):
+        partial_case("pillow_420_23x20", buffer.getvalue(), scans)
     with open(os.path.join(HERE, "cjpeg_approximation_gray_17x13.jpg"), "rb") as f:
         gray = f.read()
     for scans in (1, 3):
