@@ -16,10 +16,11 @@ for name in gray_1x1 gray_restart_33x21 optimized_exif_comment_444_50x40 q75_420
     cp "$fixtures/jpeg/$name.jpg" "$corpus/jpeg/"
 done
 # Progressive: Pillow's standard scans, spectral selection only, successive approximation with restarts,
-# non-interleaved DC scans, grayscale; the arithmetic-coded one is refused early.
+# non-interleaved DC scans, grayscale, files cut short (block smoothing); the arithmetic-coded one is
+# refused early.
 for name in pillow_444_17x13 cjpeg_spectral_420_17x13 cjpeg_approximation_444_17x13 cjpeg_approximation_gray_17x13 \
     cjpeg_noninterleaved_dc_422_33x21 pillow_restartrow_gray_33x21 cjpeg_approximation_restart3_420_61x45 \
-    unsupported_arithmetic_progressive; do
+    partial_pillow_420_23x20_scans1 partial_cjpeg_approximation_gray_17x13_scans3 unsupported_arithmetic_progressive; do
     cp "$fixtures/jpeg/progressive/$name.jpg" "$corpus/jpeg/progressive_$name.jpg"
 done
 cp "$fixtures"/png/{gray-13x7,rgb-9x5}.png "$corpus/png/"
