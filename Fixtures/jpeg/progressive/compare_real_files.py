@@ -4,8 +4,9 @@
 Usage (from the package root): python3 Fixtures/jpeg/progressive/compare_real_files.py [--faces N] [--keep DIR]
 
 1. Finds every *.jpg / *.jpeg on the root file system (`find / -xdev`), leaving out the CelebA image folder
-   (20k baseline faces, compared by the CelebA tests) and the repository's own fixtures and fuzz seeds (any
-   .../Fixtures/jpeg/... or .../Fuzz/corpus/... path), and sorts them by frame type: baseline (SOF0/SOF1),
+   (20k baseline faces, compared by the CelebA tests), the repository's own fixtures and fuzz seeds (any
+   .../Fixtures/jpeg/... or .../Fuzz/corpus/... path), this script's work folders and Fuzz/run.sh's
+   temporary corpora, and sorts them by frame type: baseline (SOF0/SOF1),
    progressive (SOF2), and others our decoder refuses (arithmetic, lossless, ...), which are only counted.
 2. Makes progressive copies of N shared CelebA faces (default 200): `jpegtran -progressive` (lossless:
    the same coefficients in progressive scans) when jpegtran is installed, and Pillow
@@ -59,7 +60,9 @@ def frame_type(path):
 def machine_files():
     found = subprocess.run(["find", "/", "-xdev", "(", "-iname", "*.jpg", "-o", "-iname", "*.jpeg", ")", "-type", "f"],
                            capture_output=True, text=True).stdout.split("\n")
-    skip = ("img_align_celeba", "/Fixtures/jpeg/", "/Fuzz/corpus/", "/proc/")
+    # The script's own copies (its work folders, kept with --keep or left by an interrupted run) and a
+    # running Fuzz/run.sh's temporary corpus too.
+    skip = ("img_align_celeba", "/Fixtures/jpeg/", "/Fuzz/corpus/", "/proc/", "latent-jpeg-compare", "/latent-fuzz.")
     return sorted(p for p in found if p and not any(s in p for s in skip))
 
 
@@ -82,7 +85,8 @@ def reference(path, out_folder, stem):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--faces", type=int, default=200, help="CelebA faces to copy as progressive files")
-    parser.add_argument("--keep", help="write the copies and references here (default: a temporary folder)")
+    parser.add_argument("--keep", help="write the copies and references here (default: a temporary folder); "
+                        "its name must contain latent-jpeg-compare to be left out of the search")
     args = parser.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="latent-jpeg-compare-")
     os.makedirs(work, exist_ok=True)
