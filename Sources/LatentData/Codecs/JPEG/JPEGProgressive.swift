@@ -50,9 +50,12 @@ final class JPEGProgressive {
         /// Per scan component: the DC table (`dcFirst`) or the AC table (`acFirst`, `acRefine`); `dcRefine`
         /// reads raw bits and needs none.
         var tables: [JPEGHuffmanLookup?]
+        /// The band: first and last coefficient (zigzag order).
         var ss: Int
         var se: Int
+        /// The point transform: the bit this scan sends (refinement) or shifts its values by (first scan).
         var al: Int
+        /// What the scan does, from its band and `Ah`.
         var kind: Kind
     }
 
