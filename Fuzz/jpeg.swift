@@ -1,4 +1,5 @@
-// libFuzzer harness: the baseline JPEG decoder (markers, Huffman tables, entropy data, restarts, upsampling).
+// libFuzzer harness: the JPEG decoder, baseline and progressive (markers, Huffman tables, entropy data,
+// progressive scan parameters, EOB runs and refinement bits, restarts, upsampling).
 import LatentData
 
 // Reused across inputs, as the CelebA loader reuses one decoder per thread; a cap of 4 Mpixel keeps

@@ -12,8 +12,16 @@ mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,ce
 cp "$fixtures"/idx/{tiny-images-idx3-ubyte.gz,tiny-labels-idx1-ubyte.gz,tiny-labels-idx1-ubyte} "$corpus/idx/"
 cp "$fixtures"/zip/{small,zip64}.zip "$corpus/zip/"
 for name in gray_1x1 gray_restart_33x21 optimized_exif_comment_444_50x40 q75_420_9x17 q75_422_17x9 \
-    q50_444_35x29 restart3_420_61x45 unsupported_progressive; do
+    q50_444_35x29 restart3_420_61x45; do
     cp "$fixtures/jpeg/$name.jpg" "$corpus/jpeg/"
+done
+# Progressive: Pillow's standard scans, spectral selection only, successive approximation with restarts,
+# non-interleaved DC scans, grayscale, files cut short (block smoothing); the arithmetic-coded one is
+# refused early.
+for name in pillow_444_17x13 cjpeg_spectral_420_17x13 cjpeg_approximation_444_17x13 cjpeg_approximation_gray_17x13 \
+    cjpeg_noninterleaved_dc_422_33x21 pillow_restartrow_gray_33x21 cjpeg_approximation_restart3_420_61x45 \
+    partial_pillow_420_23x20_scans1 partial_cjpeg_approximation_gray_17x13_scans3 unsupported_arithmetic_progressive; do
+    cp "$fixtures/jpeg/progressive/$name.jpg" "$corpus/jpeg/progressive_$name.jpg"
 done
 cp "$fixtures"/png/{gray-13x7,rgb-9x5}.png "$corpus/png/"
 cp "$fixtures"/pytorch/losses/kl_sigma_sum.safetensors "$fixtures"/pytorch/layers/{linear_1,batchnorm1d_train_3}.safetensors \

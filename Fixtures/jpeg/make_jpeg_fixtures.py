@@ -4,7 +4,7 @@
 Each case is a synthetic image encoded by Pillow (libjpeg) into NAME.jpg, with Pillow's own decoded
 pixels beside it in NAME.ppm (RGB) or NAME.pgm (grayscale), the netpbm binary formats (a text header
 "P6\\n<w> <h>\\n255\\n" then raw samples). Tests decode NAME.jpg and compare against the reference.
-Files named unsupported_*.jpg have no reference: the decoder must reject them with a clear error.
+Progressive fixtures are in progressive/, made by progressive/make_progressive_fixtures.py.
 """
 import io
 import os
@@ -104,9 +104,7 @@ def main():
     for name, size in (("celeba_like_420_178x218", 64), ("celeba_like_420_178x218", 32), ("q75_444_35x29", 16),
                        ("q75_420_9x17", 12), ("gray_q90_64x48", 20)):
         write_resized(name, size)
-    # Progressive: must be rejected as unsupported.
-    synthetic(24, 16, 99).save(os.path.join(HERE, "unsupported_progressive.jpg"), "JPEG", quality=75,
-                               progressive=True)
+    # Progressive files: progressive/make_progressive_fixtures.py.
     total = sum(os.path.getsize(os.path.join(HERE, f)) for f in os.listdir(HERE))
     print(f"wrote {len(os.listdir(HERE)) - 1} files, {total} bytes in {HERE}")
 

@@ -232,7 +232,8 @@ struct CelebADatasetTests {
         defer { try? FileManager.default.removeItem(at: root) }
         try makeDataset(at: root, fixtures: ["q75_420_35x29", "q50_420_35x29"], partition: [0, 0],
                         attributes: [[1, 1, 1], [1, 1, 1]])
-        try Data(try fixtureJPEG("unsupported_progressive")).write(to: root.appendingPathComponent("img_align_celeba/000002.jpg"))
+        // A file cut short in its entropy-coded data cannot be decoded.
+        try Data(try fixtureJPEG("q50_420_35x29").prefix(700)).write(to: root.appendingPathComponent("img_align_celeba/000002.jpg"))
         let celeba = try CelebA.load(from: root.path, size: 8, cacheFolder: root.appendingPathComponent("c").path,
                                      showProgress: false, environment: [:]) { _ in }
         #expect(celeba.found == 2 && celeba.decoded == 1 && celeba.train.names == ["000001.jpg"])

@@ -64,19 +64,9 @@ struct JPEGTests {
         }
     }
 
-    @Test("A progressive JPEG is rejected as unsupported (progressive)")
-    func progressiveIsUnsupported() throws {
-        let bytes = try fixtureBytes("unsupported_progressive")
-        #expect {
-            try JPEGDecoder.decode(bytes)
-        } throws: { error in
-            guard let error = error as? JPEGError, case .unsupported(_, let kind) = error else { return false }
-            return kind == "progressive" && "\(error)".contains("unsupported JPEG (progressive)")
-        }
-    }
-
-    @Test("Arithmetic-coded, lossless and 12-bit frames are rejected as unsupported", arguments: [
-        (UInt8(0xC9), "arithmetic-coded"), (UInt8(0xC3), "lossless"), (UInt8(0xC0), "12-bit samples"),
+    @Test("Arithmetic-coded, lossless, hierarchical and 12-bit frames are rejected as unsupported", arguments: [
+        (UInt8(0xC9), "arithmetic-coded"), (UInt8(0xCA), "progressive, arithmetic-coded"), (UInt8(0xC3), "lossless"),
+        (UInt8(0xC6), "hierarchical"), (UInt8(0xC0), "12-bit samples"),
     ])
     func otherFramesAreUnsupported(marker: UInt8, kind: String) throws {
         var bytes = try fixtureBytes("q75_420_17x9")
@@ -188,7 +178,7 @@ struct JPEGTests {
     func errorMessagesNameOffset() {
         let error = JPEGError.truncated(offset: 1234, expected: "a marker")
         #expect("\(error)".contains("1234"))
-        #expect("\(JPEGError.unsupported(offset: 2, kind: "progressive"))" == "unsupported JPEG (progressive) at byte 2")
+        #expect("\(JPEGError.unsupported(offset: 2, kind: "lossless"))" == "unsupported JPEG (lossless) at byte 2")
     }
 }
 

@@ -30,13 +30,21 @@ public struct JPEGImage: Sendable, Equatable {
     }
 }
 
-/// A baseline JPEG decoder (ITU T.81 sequential DCT, Huffman coding, 8-bit), pure Swift.
+/// A baseline and progressive JPEG decoder (ITU T.81 sequential and progressive DCT, Huffman coding,
+/// 8-bit), pure Swift.
 ///
 /// Handles grayscale and YCbCr (or Adobe RGB) images, any sampling factors, restart intervals, and
 /// skips APPn/COM segments. It reproduces libjpeg's default output: the integer "islow" IDCT, "fancy"
 /// (triangle-filter) chroma upsampling for 2×1, 2×2 and 1×2 subsampling, and JFIF YCbCr→RGB with the
-/// same fixed-point rounding. Progressive, arithmetic-coded, lossless, hierarchical and 12-bit files
-/// are rejected with `JPEGError.unsupported`; malformed data throws, with the byte offset.
+/// same fixed-point rounding. Progressive files (spectral selection, successive approximation, see
+/// `JPEGProgressive`) are gathered into coefficients over all their scans, then go through the same
+/// steps (after libjpeg's block smoothing when the scans stop before the first AC coefficients are
+/// complete). Arithmetic-coded, lossless, hierarchical and 12-bit files are rejected with
+/// `JPEGError.unsupported`; malformed data throws, with the byte offset.
+///
+/// Memory: the sample planes (one byte per sample, padded to whole MCUs), plus two bytes per sample of
+/// coefficients for a progressive file; both are bounded before they are allocated by `maxPixels` and by
+/// the file's size (every block codes at least one bit).
 ///
 /// A decoder keeps its working buffers between calls, so reuse one per thread to decode many files.
 /// It is not thread-safe.
@@ -89,6 +97,9 @@ public final class JPEGDecoder {
     private var adobeTransform = -1
     private var sawJFIF = false
     private var planesReady = false
+    /// Whether the frame is progressive (SOF2): scans then fill `progression`, turned into samples at EOI.
+    private var progressive = false
+    private let progression = JPEGProgressive()
 
     /// Natural (row-major) index of the k-th coefficient in zigzag order.
     static let zigzagOrder: [UInt8] = [
@@ -162,6 +173,7 @@ public final class JPEGDecoder {
         adobeTransform = -1
         sawJFIF = false
         planesReady = false
+        progressive = false
     }
 
     private func decode(base d: UnsafePointer<UInt8>, count n: Int) throws(JPEGError) -> JPEGImage {
@@ -173,8 +185,9 @@ public final class JPEGDecoder {
         var pos = 2
         while true {
             guard pos < n else {
-                if allDecoded { return try output() }  // EOI missing after complete data: accept
-                throw .truncated(offset: n, expected: "a marker")
+                // EOI missing after complete data: accept (a progressive file may lack its last scans: refuse).
+                if allDecoded && !progressive { return try output() }
+                throw .truncated(offset: n, expected: progressive ? "another scan or EOI" : "a marker")
             }
             guard d[pos] == 0xFF else {
                 throw .malformed(offset: pos, reason: "expected a marker (0xFF), found 0x\(String(d[pos], radix: 16))")
@@ -188,7 +201,12 @@ public final class JPEGDecoder {
             case 0xD9:
                 guard allDecoded else {
                     throw .unexpectedMarker(
-                        offset: markerOffset, found: marker, expected: "a scan for every component before EOI")
+                        offset: markerOffset, found: marker,
+                        expected: progressive ? "a DC scan of every component before EOI" : "a scan for every component before EOI")
+                }
+                if progressive {
+                    progression.reconstruct(
+                        into: components.map { planes + $0.planeOffset }, strides: components.map(\.stride))
                 }
                 return try output()
             case 0x01:
@@ -209,13 +227,12 @@ public final class JPEGDecoder {
             let start = pos + 2
             let end = pos + length
             switch marker {
-            case 0xC0, 0xC1:
+            case 0xC0, 0xC1, 0xC2:
                 try readFrame(d, start, end, markerOffset: markerOffset)
-            case 0xC2, 0xC6:
-                throw .unsupported(offset: markerOffset, kind: "progressive")
+                progressive = marker == 0xC2
             case 0xC3, 0xC7:
                 throw .unsupported(offset: markerOffset, kind: "lossless")
-            case 0xC5:
+            case 0xC5, 0xC6:
                 throw .unsupported(offset: markerOffset, kind: "hierarchical")
             case 0xC9, 0xCB, 0xCC, 0xCD, 0xCF:
                 throw .unsupported(offset: markerOffset, kind: "arithmetic-coded")
@@ -344,8 +361,9 @@ public final class JPEGDecoder {
         }
     }
 
-    /// Sizes the component planes once the frame is known (at the first scan).
-    private func preparePlanes(markerOffset: Int) throws(JPEGError) {
+    /// Sizes the component planes once the frame is known (at the first scan, whose entropy-coded data
+    /// starts at `dataStart` of a file of `fileEnd` bytes).
+    private func preparePlanes(markerOffset: Int, dataStart: Int, fileEnd: Int) throws(JPEGError) {
         guard !components.isEmpty else { throw .malformed(offset: markerOffset, reason: "SOS before SOF") }
         let mcusX = (width + 8 * hMax - 1) / (8 * hMax)
         let mcusY = (height + 8 * vMax - 1) / (8 * vMax)
@@ -366,6 +384,14 @@ public final class JPEGDecoder {
         guard total <= 6 * maxPixels else {
             throw .tooLarge(offset: markerOffset, width: width, height: height, maxPixels: maxPixels)
         }
+        // Every block of every component codes at least one bit (its DC symbol, in a sequential or a
+        // progressive file), so data too short for the declared blocks cannot decode: refuse it before
+        // allocating for them. Memory then grows with the blocks the file can code, not only with the
+        // size its header declares.
+        let blocks = components.reduce(0) { $0 + (($1.width + 7) / 8) * (($1.height + 7) / 8) }
+        guard blocks <= 8 * (fileEnd - dataStart) else {
+            throw .truncated(offset: fileEnd, expected: "entropy-coded data for \(blocks) blocks (at least \((blocks + 7) / 8) bytes)")
+        }
         if total > planesCapacity {
             planes.deallocate()
             planes = .allocate(capacity: total)
@@ -382,6 +408,15 @@ public final class JPEGDecoder {
             sums = .allocate(capacity: widest + 32)
             sumsCapacity = widest + 32
         }
+        if progressive {
+            // 64 coefficients per 64 samples of the planes: bounded by the same limit.
+            let grids = components.map { c in
+                JPEGProgressive.Grid(
+                    h: c.h, v: c.v, blocksWide: c.stride / 8, blocksHigh: c.planeRows / 8, usedWide: (c.width + 7) / 8,
+                    usedHigh: (c.height + 7) / 8)
+            }
+            progression.prepare(grids: grids, mcusX: mcusX, mcusY: mcusY)
+        }
         planesReady = true
     }
 
@@ -390,45 +425,61 @@ public final class JPEGDecoder {
     private func readScan(
         _ d: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ end: Int, markerOffset: Int
     ) throws(JPEGError) -> Int {
-        if !planesReady { try preparePlanes(markerOffset: markerOffset) }
+        if !planesReady { try preparePlanes(markerOffset: markerOffset, dataStart: end, fileEnd: n) }
         guard end > start else { throw .truncated(offset: end, expected: "the SOS component count") }
         let count = Int(d[start])
         guard (1...components.count).contains(count), end - start == 4 + 2 * count else {
             throw .malformed(offset: start, reason: "SOS with \(count) components and length \(end - start + 2)")
         }
+        let ss = Int(d[end - 3])
+        let se = Int(d[end - 2])
+        let approx = d[end - 1]
+        if !progressive {
+            guard ss == 0, se == 63, approx == 0 else {
+                throw .malformed(offset: end - 3, reason: "spectral selection \(ss)...\(se), approximation \(approx) in a sequential scan")
+            }
+        }
+        // The tables the scan codes with: both in a sequential scan; in a progressive one the DC table
+        // (first DC scan), the AC table (AC scans) or none (DC refinement: raw bits).
+        let needsDC = !progressive || (ss == 0 && approx >> 4 == 0)
+        let needsAC = !progressive || ss > 0
         var scan: [Int] = []
         for i in 0..<count {
             let p = start + 1 + 2 * i
             guard let index = components.firstIndex(where: { $0.id == d[p] }) else {
                 throw .malformed(offset: p, reason: "scan names component id \(d[p]), not in the frame")
             }
-            guard !scan.contains(index), !components[index].decoded else {
+            guard !scan.contains(index), progressive || !components[index].decoded else {
                 throw .malformed(offset: p, reason: "component id \(d[p]) scanned twice")
             }
             let td = Int(d[p + 1] >> 4)
             let ta = Int(d[p + 1] & 15)
-            guard td < 4, dcDefined[td] else { throw .malformed(offset: p + 1, reason: "DC Huffman table \(td) not defined") }
-            guard ta < 4, acDefined[ta] else { throw .malformed(offset: p + 1, reason: "AC Huffman table \(ta) not defined") }
+            if needsDC {
+                guard td < 4, dcDefined[td] else { throw .malformed(offset: p + 1, reason: "DC Huffman table \(td) not defined") }
+            }
+            if needsAC {
+                guard ta < 4, acDefined[ta] else { throw .malformed(offset: p + 1, reason: "AC Huffman table \(ta) not defined") }
+            }
             let tq = components[index].quantTable
-            guard quantDefined[tq] else { throw .malformed(offset: p, reason: "quantization table \(tq) not defined") }
+            if !progressive || !progression.isLatched(index) {
+                guard quantDefined[tq] else { throw .malformed(offset: p, reason: "quantization table \(tq) not defined") }
+            }
             components[index].dcTable = td
             components[index].acTable = ta
             components[index].predictor = 0
             scan.append(index)
-        }
-        let ss = d[end - 3]
-        let se = d[end - 2]
-        let approx = d[end - 1]
-        guard ss == 0, se == 63, approx == 0 else {
-            throw .malformed(offset: end - 3, reason: "spectral selection \(ss)...\(se), approximation \(approx) in a sequential scan")
         }
         if count > 1 {
             let blocks = scan.reduce(0) { $0 + components[$1].h * components[$1].v }
             guard blocks <= 10 else { throw .malformed(offset: start, reason: "\(blocks) blocks per MCU (at most 10)") }
         }
         var reader = JPEGBitReader(base: d, end: n, position: end)
-        try decodeEntropy(&reader, scan: scan)
-        for i in scan { components[i].decoded = true }
+        if progressive {
+            try decodeProgressiveScan(&reader, scan: scan, ss: ss, se: se, approx: approx, offset: end - 3)
+        } else {
+            try decodeEntropy(&reader, scan: scan)
+            for i in scan { components[i].decoded = true }
+        }
         // Find the marker that follows the scan (skipping any stray bytes, as libjpeg does).
         var p = reader.position
         while p + 1 < n {
@@ -436,6 +487,27 @@ public final class JPEGDecoder {
             p += 1
         }
         return n
+    }
+
+    /// Checks a progressive scan's band and approximation (`offset`: the byte of Ss), latches the
+    /// quantization tables of components seen for the first time, and decodes the scan's coefficients.
+    private func decodeProgressiveScan(
+        _ reader: inout JPEGBitReader, scan: [Int], ss: Int, se: Int, approx: UInt8, offset: Int
+    ) throws(JPEGError) {
+        let kind = try progression.begin(
+            components: scan, ss: ss, se: se, ah: Int(approx >> 4), al: Int(approx & 15), offset: offset)
+        for i in scan { progression.latchQuantization(i, table: quant + 64 * components[i].quantTable) }
+        let tables: [JPEGHuffmanLookup?] = scan.map { i in
+            switch kind {
+            case .dcFirst: return dcTables[components[i].dcTable].lookup
+            case .acFirst, .acRefine: return acTables[components[i].acTable].lookup
+            case .dcRefine: return nil
+            }
+        }
+        let description = JPEGProgressive.Scan(
+            components: scan, tables: tables, ss: ss, se: se, al: Int(approx & 15), kind: kind)
+        try progression.decode(description, &reader, restartInterval: restartInterval)
+        for i in scan where progression.hasDC(i) { components[i].decoded = true }
     }
 
     private func decodeEntropy(_ reader: inout JPEGBitReader, scan: [Int]) throws(JPEGError) {
@@ -475,7 +547,7 @@ public final class JPEGDecoder {
         var nextRestart = 0
         for mcu in 0..<total {
             if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
-                try processRestart(&reader, expected: UInt8(0xD0 + nextRestart))
+                try reader.restart(expected: UInt8(0xD0 + nextRestart))
                 nextRestart = (nextRestart + 1) & 7
                 for i in predictors.indices { predictors[i] = 0 }
             }
@@ -493,32 +565,8 @@ public final class JPEGDecoder {
                     }
                 }
             }
-            if reader.count < reader.padded {
-                if reader.position >= reader.end {
-                    throw .truncated(offset: reader.end, expected: "entropy-coded data of MCU \(mcu) of \(total)")
-                }
-                let found = reader.position + 1 < reader.end ? reader.base[reader.position + 1] : 0
-                throw .unexpectedMarker(
-                    offset: reader.position, found: found, expected: "entropy-coded data of MCU \(mcu) of \(total)")
-            }
+            try reader.checkInData(mcu: mcu, of: total)
         }
-    }
-
-    /// Skips to the restart marker `expected` (0xFFD0...0xFFD7) and restarts the bit reader after it.
-    private func processRestart(_ reader: inout JPEGBitReader, expected: UInt8) throws(JPEGError) {
-        var p = reader.position
-        let d = reader.base
-        while p < reader.end && d[p] != 0xFF { p += 1 }
-        while p + 1 < reader.end && d[p + 1] == 0xFF { p += 1 }
-        guard p + 1 < reader.end else {
-            throw .truncated(offset: reader.end, expected: "restart marker 0xFF\(String(expected, radix: 16, uppercase: true))")
-        }
-        guard d[p + 1] == expected else {
-            throw .unexpectedMarker(
-                offset: p, found: d[p + 1], expected: "restart marker 0xFF\(String(expected, radix: 16, uppercase: true))")
-        }
-        reader.reset()
-        reader.position = p + 2
     }
 
     /// Decodes one 8×8 block: DC difference, run-length AC coefficients, dequantization, IDCT.

@@ -4,7 +4,7 @@ public enum JPEGError: Error, CustomStringConvertible, Equatable, Sendable {
     case truncated(offset: Int, expected: String)
     /// A marker (or a byte where a marker belongs) is not what the format allows here.
     case unexpectedMarker(offset: Int, found: UInt8, expected: String)
-    /// A valid JPEG of a kind this decoder does not implement (progressive, arithmetic, 12-bit, ...).
+    /// A valid JPEG of a kind this decoder does not implement (arithmetic-coded, lossless, 12-bit, ...).
     case unsupported(offset: Int, kind: String)
     /// A segment whose contents break the format (bad length, undefined table, bad sampling factors).
     case malformed(offset: Int, reason: String)

@@ -178,10 +178,50 @@ struct JPEGBitReader {
         return value < half ? value &- (half &<< 1) &+ 1 : value
     }
 
+    /// Reads `size` (0...16) bits as an unsigned number (T.81 RECEIVE without EXTEND): end-of-band run
+    /// lengths and the correction and sign bits of progressive refinement scans.
+    @inline(__always)
+    mutating func receive(_ size: Int) -> Int {
+        if size == 0 { return 0 }
+        if count < size { refill() }
+        let value = Int(truncatingIfNeeded: bits >> UInt64(64 &- size))
+        bits <<= UInt64(size)
+        count &-= size
+        return value
+    }
+
     /// Drops the buffered bits (at a restart marker).
     mutating func reset() {
         bits = 0
         count = 0
         padded = 0
+    }
+
+    /// Skips to the restart marker `expected` (0xFFD0...0xFFD7) and restarts the reader after it.
+    mutating func restart(expected: UInt8) throws(JPEGError) {
+        var p = position
+        while p < end && base[p] != 0xFF { p += 1 }
+        while p + 1 < end && base[p + 1] == 0xFF { p += 1 }
+        guard p + 1 < end else {
+            throw .truncated(offset: end, expected: "restart marker 0xFF\(String(expected, radix: 16, uppercase: true))")
+        }
+        guard base[p + 1] == expected else {
+            throw .unexpectedMarker(
+                offset: p, found: base[p + 1], expected: "restart marker 0xFF\(String(expected, radix: 16, uppercase: true))")
+        }
+        reset()
+        position = p + 2
+    }
+
+    /// Throws when the bits used so far run past the scan's data (into a marker or the end of the
+    /// file); `mcu` of `total` names where, checked after each MCU.
+    @inline(__always)
+    func checkInData(mcu: Int, of total: Int) throws(JPEGError) {
+        guard count < padded else { return }
+        if position >= end {
+            throw .truncated(offset: end, expected: "entropy-coded data of MCU \(mcu) of \(total)")
+        }
+        let found = position + 1 < end ? base[position + 1] : 0
+        throw .unexpectedMarker(offset: position, found: found, expected: "entropy-coded data of MCU \(mcu) of \(total)")
     }
 }
