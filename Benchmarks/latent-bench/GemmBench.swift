@@ -15,13 +15,13 @@ struct GemmBench: ParsableCommand {
     @Option(help: "Matrix sizes: n for n×n×n or MxNxK (comma-separated).")
     var sizes: String = "256,512,1024,2048"
 
-    @Option(help: "Thread counts (comma-separated).")
+    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
     var threads: String = "1,2"
 
-    @Option(help: "Timed repetitions per measurement (the best counts).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
     var repetitions: Int = 5
 
-    @Option(help: "With --compare: how many times ours and the peer alternate per case (best counts).")
+    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate per case (best counts).")
     var rounds: Int = 2
 
     @Flag(help: "Read A transposed (stored K×M), as a backward pass's weight gradient does.")
@@ -36,14 +36,16 @@ struct GemmBench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/pytorch/bench_gemm.py (torch.matmul) alternately and print the ratio.")
     var compare = false
 
+    func validate() throws {
+        _ = try sizes.split(separator: ",").map { try Shape(String($0)) }
+        _ = try parseThreadList(threads)
+        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
+        try require(rounds >= 1, "--rounds", "at least 1", rounds)
+    }
+
     func run() throws {
         let shapes = try sizes.split(separator: ",").map { try Shape(String($0)) }
-        let threadList = try threads.split(separator: ",").map { text in
-            guard let t = Int(text), t > 0 else {
-                throw ValidationError("--threads wants positive integers separated by commas, got \"\(threads)\"")
-            }
-            return t
-        }
+        let threadList = try parseThreadList(threads)
         if cpuTime && threadList.contains(where: { $0 != 1 }) {
             throw ValidationError("--cpu-time counts one thread's work only; use it with --threads 1")
         }

@@ -19,22 +19,22 @@ struct JPEGBench: ParsableCommand {
     @Option(help: "CelebA folder (holding img_align_celeba/), the image folder, or the zip; default: searched.")
     var data: String?
 
-    @Option(help: "How many images to time (0 = all found).")
+    @Option(parsing: .unconditional, help: "How many images to time (0 = all found).")
     var count: Int = 2000
 
-    @Option(help: "Thread counts (comma-separated).")
+    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
     var threads: String = "1,2"
 
-    @Option(help: "Crop size S of the decode+crop mode.")
+    @Option(parsing: .unconditional, help: "Crop size S of the decode+crop mode.")
     var size: Int = 64
 
     @Option(help: "Modes to time (comma-separated): decode, crop<S>; default both.")
     var modes: String?
 
-    @Option(help: "Timed passes over the images per measurement (the best counts).")
+    @Option(parsing: .unconditional, help: "Timed passes over the images per measurement (the best counts).")
     var repetitions: Int = 3
 
-    @Option(help: "With --compare: how many times ours and the peer alternate per case (best counts).")
+    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate per case (best counts).")
     var rounds: Int = 2
 
     @Flag(help: "Also run Benchmarks/pytorch/bench_jpeg.py (Pillow) alternately and print the ratio.")
@@ -45,6 +45,15 @@ struct JPEGBench: ParsableCommand {
 
     @Flag(help: "Also time a cold build of the decoded cache of all found images (left in the default cache folder).")
     var cache = false
+
+    func validate() throws {
+        if let data { try require(FileIO.fileExists(data) || FileIO.isFolder(data), "--data", "an existing file or folder", data) }
+        try require(count >= 0, "--count", "≥ 0", count)
+        try require((1...1024).contains(size), "--size", "in 1…1024", size)
+        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
+        try require(rounds >= 1, "--rounds", "at least 1", rounds)
+        _ = try parseThreadList(threads)
+    }
 
     func run() throws {
         guard let source = CelebA.locate(explicitPath: data, environment: ProcessInfo.processInfo.environment) else {
@@ -61,12 +70,7 @@ struct JPEGBench: ParsableCommand {
         let listing = try CelebASourceListing(source)
         let n = count > 0 ? min(count, listing.names.count) : listing.names.count
         let files = try (0..<n).map { try listing.read($0) }
-        let threadList = try threads.split(separator: ",").map { text -> Int in
-            guard let t = Int(text.trimmingCharacters(in: .whitespaces)), t > 0 else {
-                throw ValidationError("--threads wants positive integers separated by commas, got \"\(threads)\"")
-            }
-            return t
-        }
+        let threadList = try parseThreadList(threads)
         print("jpeg: \(n) images from \(source.path)")
         let modes = self.modes.map { $0.split(separator: ",").map(String.init) } ?? ["decode", "crop\(size)"]
         for mode in modes where mode != "decode" && !(mode.hasPrefix("crop") && Int(mode.dropFirst(4)) != nil) {

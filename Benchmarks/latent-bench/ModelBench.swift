@@ -33,29 +33,39 @@ struct VAEBench: ParsableCommand {
 
 /// Options shared by `ae` and `vae`.
 struct ModelBenchOptions: ParsableArguments {
-    @Option(help: "Thread counts (comma-separated).")
+    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
     var threads: String = "2"
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batch: Int = 64
 
-    @Option(help: "Latent size nz.")
+    @Option(parsing: .unconditional, help: "Latent size nz.")
     var nz: Int = 64
 
-    @Option(help: "Weight of the KL term (vae).")
+    @Option(parsing: .unconditional, help: "Weight of the KL term (vae).")
     var beta: Float = 1
 
-    @Option(help: "Timed repetitions per measurement (the best counts).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
     var repetitions: Int = 3
 
-    @Option(help: "Seconds each timed repetition lasts (about).")
+    @Option(parsing: .unconditional, help: "Seconds each timed repetition lasts (about).")
     var target: Double = 1
 
-    @Option(help: "With --compare: how many times ours and the peer alternate (best counts).")
+    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate (best counts).")
     var rounds: Int = 1
 
     @Flag(help: "Also run Benchmarks/pytorch/bench_models.py alternately and print the ratio.")
     var compare = false
+
+    func validate() throws {
+        _ = try parseThreadList(threads)
+        try require(batch >= 2, "--batch", "at least 2 (BatchNorm needs two images)", batch)
+        try require(nz >= 1, "--nz", "at least 1", nz)
+        try require(beta.isFinite && beta >= 0, "--beta", "a number ≥ 0", beta)
+        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
+        try require(target.isFinite && target > 0, "--target", "a positive number of seconds", target)
+        try require(rounds >= 1, "--rounds", "at least 1", rounds)
+    }
 
     @Flag(help: "Skip the per-layer table of forward and backward time shares.")
     var noProfile = false
@@ -63,11 +73,8 @@ struct ModelBenchOptions: ParsableArguments {
 
 func runModelBench(variational: Bool, _ options: ModelBenchOptions) throws {
     let name = variational ? "vae" : "ae"
-    let threadList = options.threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !threadList.isEmpty, threadList.allSatisfy({ $0 > 0 }) else {
-        throw ValidationError("--threads wants positive integers separated by commas, got \"\(options.threads)\"")
-    }
-    let peerPath = try compareScriptPath(options.compare)
+    let threadList = try parseThreadList(options.threads)
+    let peer = options.compare ? try PeerScript("bench_models.py") : nil
     // Other processes share the cores: say how busy the machine was (the 1-minute load average).
     if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first {
         print("# load average \(load) at start (other processes share the cores; repeat if high)")
@@ -80,74 +87,24 @@ func runModelBench(variational: Bool, _ options: ModelBenchOptions) throws {
         var ours = 0.0, theirs = 0.0
         for _ in 0..<max(1, options.rounds) {
             trainer.resetProfile()
-            let seconds = secondsPerStep(repetitions: options.repetitions, target: options.target) { trainer.step() }
+            let seconds = Timing.secondsPerCall(warmup: 3, repetitions: options.repetitions, target: options.target) { trainer.step() }
             ours = max(ours, Double(options.batch) / seconds)
-            if let peerPath {
-                theirs = max(theirs, try runPeer(peerPath, case: name, threads: threads, options: options))
+            if let peer {
+                let lines = try peer.run(["--cases", name, "--threads", "\(threads)", "--batch", "\(options.batch)", "--nz", "\(options.nz)",
+                                          "--beta", "\(options.beta)", "--repetitions", "\(options.repetitions)", "--target", "\(options.target)"])
+                guard let line = lines.first(where: { $0.name == name && $0["threads"] == "\(threads)" && $0.unit == "images/s" }) else {
+                    throw PeerError.missingLine(script: peer.path, expected: "\(name) threads=\(threads) … images/s", output: lines.map(\.description).joined(separator: "\n"))
+                }
+                theirs = max(theirs, line.value)
             }
         }
         print("\(name) threads=\(threads) \(String(format: "%.1f", ours)) images/s")
-        if peerPath != nil {
+        if peer != nil {
             print("\(name) threads=\(threads) pytorch \(String(format: "%.1f", theirs)) images/s")
             print("\(name) threads=\(threads) ratio \(String(format: "%.2f", ours / theirs)) (Latent / PyTorch)")
         }
         if !options.noProfile { print(trainer.profileTable()) }
     }
-}
-
-/// Seconds per step: warm-up steps, then `repetitions` batches of steps lasting about `target` seconds
-/// each; the fastest batch counts (as the peer script times it).
-func secondsPerStep(warmup: Int = 3, repetitions: Int, target: Double, _ body: () -> Void) -> Double {
-    for _ in 0..<warmup { body() }
-    let single = max(wallSeconds(body), 1e-7)
-    let calls = max(1, Int(target / single))
-    var best = Double.infinity
-    for _ in 0..<max(1, repetitions) {
-        best = min(best, wallSeconds { for _ in 0..<calls { body() } } / Double(calls))
-    }
-    return best
-}
-
-/// Wall-clock seconds of one call of `body`.
-func wallSeconds(_ body: () -> Void) -> Double {
-    let clock = Stopwatch()
-    body()
-    return clock.seconds
-}
-
-/// The peer script's path when comparing (found beside this package's Benchmarks folder or the current directory).
-func compareScriptPath(_ compare: Bool) throws -> String? {
-    guard compare else { return nil }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [root.appendingPathComponent("Benchmarks/pytorch/bench_models.py").path,
-                      FileManager.default.currentDirectoryPath + "/Benchmarks/pytorch/bench_models.py"]
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        throw ValidationError("peer script not found at \(candidates[0]) (run latent-bench from the package root)")
-    }
-    return path
-}
-
-/// Runs the PyTorch peer for one case and thread count; returns its images/s.
-func runPeer(_ path: String, case name: String, threads: Int, options: ModelBenchOptions) throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", path, "--cases", name, "--threads", "\(threads)", "--batch", "\(options.batch)",
-                         "--nz", "\(options.nz)", "--beta", "\(options.beta)", "--repetitions", "\(options.repetitions)",
-                         "--target", "\(options.target)"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let output = String(decoding: data, as: UTF8.self)
-    let prefix = "\(name) threads=\(threads) "
-    guard process.terminationStatus == 0,
-          let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) && $0.hasSuffix(" images/s") }),
-          let value = Double(line.dropFirst(prefix.count).dropLast(" images/s".count)) else {
-        throw ValidationError("python3 \(path) (status \(process.terminationStatus)) printed no `\(prefix)… images/s` line:\n\(output)")
-    }
-    return value
 }
 
 /// A layer that times its wrapped layer's forward and backward (the bench's per-layer profile).

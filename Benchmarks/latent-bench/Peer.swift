@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Latent
 import LatentData
@@ -15,6 +16,20 @@ import LatentData
 //
 // A new case (e.g. `ae`) measures with `Timing`, prints `BenchLine`s, and for `--compare` runs its peer
 // script with the same parameters and prints both figures and their ratio (see `GemmBench.swift`).
+
+/// `--threads 1,2`: the thread counts, each 1…256, or an error naming the option and the value.
+func parseThreadList(_ text: String) throws -> [Int] {
+    let counts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...256).contains($0) } ?? false }) else {
+        throw ValidationError("--threads wants thread counts in 1…256 separated by commas, got \"\(text)\"")
+    }
+    return counts.map { $0! }
+}
+
+/// Fails with a message naming `option` unless `condition` holds.
+func require(_ condition: Bool, _ option: String, _ rule: String, _ value: Any) throws {
+    guard condition else { throw ValidationError("\(option) must be \(rule), got \(value)") }
+}
 
 /// Timing of a closure: best of several repetitions after a warm-up.
 enum Timing {

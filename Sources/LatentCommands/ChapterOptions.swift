@@ -17,15 +17,15 @@ public struct DataOptions: ParsableArguments {
     public var dataset: DatasetName?
     @Option(help: "Folder holding the dataset's files; it must exist (default: LATENT_DATA, ../shared/data, the cache, the system folder, then download).")
     public var data: String?
-    @Option(help: "Use only the first N training images.")
+    @Option(parsing: .unconditional, help: "Use only the first N training images.")
     public var limit: Int?
-    @Option(name: .customLong("test-limit"), help: "Use only the first N test images.")
+    @Option(name: .customLong("test-limit"), parsing: .unconditional, help: "Use only the first N test images.")
     public var testLimit: Int?
     @Option(help: "Run folder: everything the run writes goes here (default: runs/<chapter>-<dataset>).")
     public var out: String?
-    @Option(help: "Seed of every random draw.")
+    @Option(parsing: .unconditional, help: "Seed of every random draw.")
     public var seed: UInt64 = 0
-    @Option(help: "Threads for the kernels, 1…256 (default: LATENT_THREADS or all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the kernels, 1…256 (default: LATENT_THREADS or all cores).")
     public var threads: Int?
 
     public init() {}
@@ -63,11 +63,11 @@ public struct DataOptions: ParsableArguments {
 
 /// How a model trains: `--epochs`, `--batch-size`, `--lr`, `--resume`.
 public struct TrainingOptions: ParsableArguments {
-    @Option(help: "Training epochs, at least 1 (default: the chapter's).")
+    @Option(parsing: .unconditional, help: "Training epochs, at least 1 (default: the chapter's).")
     public var epochs: Int?
-    @Option(name: .customLong("batch-size"), help: "Images per batch, at least 2 (default: the model's).")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per batch, at least 2 (default: the model's).")
     public var batchSize: Int?
-    @Option(help: "Adam learning rate, a positive number (default: the model's).")
+    @Option(parsing: .unconditional, help: "Adam learning rate, a positive number (default: the model's).")
     public var lr: Float?
     @Flag(help: "Continue from the checkpoint in the run folder (same options, seed and --threads give the same run, bit for bit).")
     public var resume = false

@@ -33,15 +33,7 @@ public final class CelebAAutoencoder: AutoencoderModel, CustomStringConvertible 
         self.width = width
         self.latentDimension = latentDimension
         let f = width
-        encoder = Sequential(
-            Conv2d(inChannels: 3, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: f), ReLU(),
-            Conv2d(inChannels: f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: 2 * f), ReLU(),
-            Conv2d(inChannels: 2 * f, outChannels: 4 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: 4 * f), ReLU(),
-            Flatten(),
-            Linear(inFeatures: 4 * f * 8 * 8, outFeatures: latentDimension, using: &generator))
+        encoder = CelebAAutoencoder.makeEncoder(width: f, outputs: latentDimension, using: &generator)
         decoder = Sequential(
             Linear(inFeatures: latentDimension, outFeatures: 4 * f * 8 * 8, using: &generator),
             Unflatten([4 * f, 8, 8]),
@@ -54,6 +46,20 @@ public final class CelebAAutoencoder: AutoencoderModel, CustomStringConvertible 
             Sigmoid())
     }
 
+    /// Seed 000's encoder at width f: 3 × (Conv2d k4 s2 p1, BatchNorm2d, ReLU), 64 → 8, widths f, 2f, 4f,
+    /// then Flatten and Linear 4f·8·8 → `outputs` (the code, or a VAE's μ and log σ² side by side).
+    public static func makeEncoder(width f: Int, outputs: Int, using generator: inout SeededGenerator) -> Sequential {
+        Sequential(
+            Conv2d(inChannels: 3, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: f), ReLU(),
+            Conv2d(inChannels: f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 2 * f), ReLU(),
+            Conv2d(inChannels: 2 * f, outChannels: 4 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
+            BatchNorm2d(numFeatures: 4 * f), ReLU(),
+            Flatten(),
+            Linear(inFeatures: 4 * f * 8 * 8, outFeatures: outputs, using: &generator))
+    }
+
     /// Both Sequentials as PyTorch prints them.
-    public var description: String { autoencoderDescription("CelebAAutoencoder(f=\(width), latent=\(latentDimension))") }
+    public var description: String { moduleDescription("CelebAAutoencoder(f=\(width), latent=\(latentDimension))") }
 }

@@ -82,5 +82,5 @@ public final class ConvAutoencoder: AutoencoderModel, CustomStringConvertible {
     }
 
     /// `ConvAutoencoder(nz=64)` followed by both Sequentials as PyTorch prints them.
-    public var description: String { autoencoderDescription("ConvAutoencoder(nz=\(latentDimension))") }
+    public var description: String { moduleDescription("ConvAutoencoder(nz=\(latentDimension))") }
 }

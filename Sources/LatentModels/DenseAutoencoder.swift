@@ -33,5 +33,5 @@ public final class DenseAutoencoder: AutoencoderModel, CustomStringConvertible {
     }
 
     /// Both Sequentials as PyTorch prints them.
-    public var description: String { autoencoderDescription("DenseAutoencoder(latent=\(latentDimension))") }
+    public var description: String { moduleDescription("DenseAutoencoder(latent=\(latentDimension))") }
 }

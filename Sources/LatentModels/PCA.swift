@@ -123,17 +123,7 @@ public struct PCA: Sendable {
 
     /// The mean squared reconstruction error per element, mean over N·D of (x − x̂)², with k components.
     public func reconstructionMSE(_ x: Tensor, components k: Int? = nil) -> Double {
-        let xHat = reconstruct(x, components: k)
-        var total = 0.0
-        x.withUnsafeBufferPointer { a in
-            xHat.withUnsafeBufferPointer { b in
-                for i in 0..<a.count {
-                    let r = Double(a[i]) - Double(b[i])
-                    total += r * r
-                }
-            }
-        }
-        return total / Double(x.count)
+        meanSquaredError(x, reconstruct(x, components: k))
     }
 
     // MARK: Row broadcasting
@@ -171,4 +161,20 @@ public struct PCA: Sendable {
         }
         return out
     }
+}
+
+/// The mean over all elements of (a − b)², accumulated in Double (for reporting; the training losses
+/// are `mse`, in Float, with a gradient).
+public func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
+    precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")
+    var total = 0.0
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            for i in 0..<a.count {
+                let r = Double(a[i]) - Double(b[i])
+                total += r * r
+            }
+        }
+    }
+    return total / Double(Swift.max(a.count, 1))
 }

@@ -19,7 +19,7 @@ public enum VAELikelihood: String, Sendable, CaseIterable {
 ///     decoder: z [N, z] → x̂ [N, C, H, W]   (logits for `.bce`, pixels for `.mse`)
 ///
 /// Parameter names are `encoder.<i>.…` and `decoder.<i>.…`, PyTorch's for this module tree.
-public final class VAE: Layer, CustomStringConvertible {
+public final class VAE: EncoderDecoder, CustomStringConvertible {
     /// Which architecture: `dense`, `conv` or `celeba`.
     public let kind: String
     /// The latent size z.
@@ -98,15 +98,7 @@ public final class VAE: Layer, CustomStringConvertible {
     /// `false` puts the LeakyReLU back.
     public static func celeba(filters f: Int = 32, latent: Int = 128, seedDecoder: Bool = true,
                               using generator: inout SeededGenerator) -> VAE {
-        let encoder = Sequential(
-            Conv2d(inChannels: 3, outChannels: f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: f), ReLU(),
-            Conv2d(inChannels: f, outChannels: 2 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: 2 * f), ReLU(),
-            Conv2d(inChannels: 2 * f, outChannels: 4 * f, kernelSize: 4, stride: 2, padding: 1, using: &generator),
-            BatchNorm2d(numFeatures: 4 * f), ReLU(),
-            Flatten(),
-            Linear(inFeatures: 4 * f * 8 * 8, outFeatures: 2 * latent, using: &generator))
+        let encoder = CelebAAutoencoder.makeEncoder(width: f, outputs: 2 * latent, using: &generator)
         var decoderLayers: [any Layer] = [
             Linear(inFeatures: latent, outFeatures: 4 * f * 8 * 8, using: &generator),
             Unflatten([4 * f, 8, 8]),
@@ -126,46 +118,10 @@ public final class VAE: Layer, CustomStringConvertible {
     }
 
     /// `VAE(kind, z=…, likelihood)` followed by both Sequentials as PyTorch prints them.
-    public var description: String {
-        let indent = { (text: String) in text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") }
-        return "VAE(\(kind), z=\(latentDimension), likelihood=\(likelihood.rawValue))\n"
-            + "  (encoder): \(indent(encoder.description))\n  (decoder): \(indent(decoder.description))\n)"
-    }
+    public var description: String { moduleDescription("VAE(\(kind), z=\(latentDimension), likelihood=\(likelihood.rawValue))") }
 
     /// The layer table of both halves for one batch of `batch` images.
-    public func summary(batch: Int = 1) -> String {
-        "encoder\n" + encoder.summary(input: [batch] + imageShape)
-            + "\ndecoder\n" + decoder.summary(input: [batch, latentDimension])
-            + "\ntotal parameters: \(parameterCount)"
-    }
-
-    /// Training or evaluation mode of both halves.
-    public var isTraining: Bool {
-        get { encoder.isTraining }
-        set { encoder.isTraining = newValue; decoder.isTraining = newValue }
-    }
-
-    /// `encoder.*` then `decoder.*`.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        encoder.namedParameters.map { ("encoder." + $0.name, $0.parameter) }
-            + decoder.namedParameters.map { ("decoder." + $0.name, $0.parameter) }
-    }
-
-    /// `encoder.*` then `decoder.*` BatchNorm buffers.
-    public var namedBuffers: [(name: String, value: Tensor)] {
-        encoder.namedBuffers.map { ("encoder." + $0.name, $0.value) } + decoder.namedBuffers.map { ("decoder." + $0.name, $0.value) }
-    }
-
-    /// Sets `encoder.<i>.<buffer>` or `decoder.<i>.<buffer>`.
-    public func setBuffer(_ name: String, to value: Tensor) {
-        if name.hasPrefix("encoder.") {
-            encoder.setBuffer(String(name.dropFirst("encoder.".count)), to: value)
-        } else if name.hasPrefix("decoder.") {
-            decoder.setBuffer(String(name.dropFirst("decoder.".count)), to: value)
-        } else {
-            preconditionFailure("VAE has no buffer named \(name)")
-        }
-    }
+    public func summary(batch: Int = 1) -> String { summary(inputShape: imageShape, batch: batch) }
 
     /// x: [N, C, H, W] → (μ, log σ²), each [N, z].
     public func encode(_ x: Tensor) -> (mu: Tensor, logVar: Tensor) {
@@ -192,48 +148,17 @@ public final class VAE: Layer, CustomStringConvertible {
 
     /// Images x: [N, C, H, W] → reconstructions decoded from μ, in evaluation mode, `batch` at a time.
     public func reconstruct(_ x: Tensor, batch: Int = 256) -> Tensor {
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
-        var parts: [Tensor] = []
-        var start = 0
-        while start < x.shape[0] {
-            let end = min(start + batch, x.shape[0])
-            parts.append(decodeImages(encode(x.slice(start..<end)).mu))
-            start = end
-        }
-        return concatBatch(parts)
+        evaluatingInBatches(x, batch: batch) { decodeImages(encode($0).mu) }
     }
 
     /// Images x: [N, C, H, W] → (μ, log σ²) for all N, in evaluation mode, `batch` at a time.
     public func encodeAll(_ x: Tensor, batch: Int = 256) -> (mu: Tensor, logVar: Tensor) {
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
-        var mus: [Tensor] = [], logVars: [Tensor] = []
-        var start = 0
-        while start < x.shape[0] {
-            let end = min(start + batch, x.shape[0])
-            let (mu, logVar) = encode(x.slice(start..<end))
-            mus.append(mu)
-            logVars.append(logVar)
-            start = end
-        }
-        return (concatBatch(mus), concatBatch(logVars))
+        let (mu, logVar) = evaluatingInBatches(x, batch: batch) { encoder.forward($0) }.splitColumns(latentDimension)
+        return (mu, logVar)
     }
 
     /// Codes z: [N, z] → images, in evaluation mode.
     public func decodeAll(_ z: Tensor, batch: Int = 256) -> Tensor {
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
-        var parts: [Tensor] = []
-        var start = 0
-        while start < z.shape[0] {
-            let end = min(start + batch, z.shape[0])
-            parts.append(decodeImages(z.slice(start..<end)))
-            start = end
-        }
-        return concatBatch(parts)
+        evaluatingInBatches(z, batch: batch) { decodeImages($0) }
     }
 }

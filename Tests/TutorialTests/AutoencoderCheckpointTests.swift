@@ -4,27 +4,6 @@ import LatentData
 import LatentModels
 import Testing
 
-/// The package root, found from this file's location.
-let tutorialPackageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
-/// Runs `python3 arguments…`; returns the exit status and the combined output.
-func runPython(_ arguments: [String]) -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    do { try process.run() } catch { return (-1, "\(error)") }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// True when python3 with torch and safetensors is available (else the PyTorch round trip is skipped, with a message).
 let pythonWithTorch: Bool = {
     let available = runPython(["-c", "import torch, safetensors.torch"]).status == 0

@@ -45,13 +45,6 @@ func modelState(_ model: any AutoencoderModel) -> [[Float]] {
     model.namedParameters.map(\.parameter.value.scalars) + model.namedBuffers.map(\.value.scalars)
 }
 
-/// A scratch folder under the system's temporary folder, removed by the caller.
-func scratchFolder(_ name: String) -> String {
-    let folder = NSTemporaryDirectory() + "latent-\(name)-\(UInt64.random(in: 0...UInt64.max))"
-    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    return folder
-}
-
 /// Chapter 2's training as the chapter runs it: the shared `Trainer` around `autoencoderStep`.
 func trainAutoencoder(_ model: any AutoencoderModel, _ adam: Adam, loader: inout DataLoader<ImageSet>, epochs: Int,
                       checkpoint: String, resume: Bool = false, stopAfter: Int? = nil) throws -> Trainer {
@@ -76,7 +69,7 @@ struct AutoencoderSmokeTests {
         let model = kind.make(seed: 3)
         let summary = model.summary(inputShape: shape)
         #expect(summary.contains("total") && summary.contains("\(model.parameterCount)"))
-        let folder = scratchFolder("ae-smoke-\(kind)")
+        let folder = try temporaryFolder("ae-smoke-\(kind)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let adam = Adam(parameters: model.parameters, lr: 1e-3)
         var loader = DataLoader(train, batchSize: 8, noiseStd: 0.3, seed: 4)
@@ -113,7 +106,7 @@ struct AutoencoderSmokeTests {
     func exactResume() throws {
         let train = syntheticImages(count: 32, seed: 6)
         let (batchSize, epochs) = (8, 2)  // 4 steps per epoch, 8 in all; interrupted after 6
-        let folder = scratchFolder("ae-resume")
+        let folder = try temporaryFolder("ae-resume")
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
         let straight = ChapterModel.conv.make(seed: 7)
@@ -164,7 +157,7 @@ struct AutoencoderSmokeTests {
             weight.value = Tensor(shape: weight.value.shape, repeating: 3e37)
             expected = "output of layer encoder.1 Linear"
         }
-        let folder = scratchFolder("ae-nan")
+        let folder = try temporaryFolder("ae-nan")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let before = modelState(model).map { $0.map(\.bitPattern) }
         var loader = DataLoader(images, batchSize: 4, noiseStd: noise == .infinity ? 0 : noise, seed: 11)

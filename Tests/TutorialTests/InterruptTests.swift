@@ -7,24 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// The built chapter executable `name` beside the test binary (`swift test` builds every product).
-func builtExecutable(_ name: String) -> String? {
-    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    var candidates = [testBinary.deletingLastPathComponent()]
-    // The test bundle may be a folder (…/debug/LatentPackageTests.xctest/…); walk up to the build folder.
-    var url = testBinary
-    for _ in 0..<4 {
-        url.deleteLastPathComponent()
-        candidates.append(url)
-    }
-    candidates.append(URL(fileURLWithPath: tutorialPackageRoot + "/.build/debug"))
-    for folder in candidates {
-        let path = folder.appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
 /// A chapter executable running in its own process, its output collected in a file.
 final class ChapterProcess {
     let process = Process()

@@ -4,13 +4,6 @@ import Testing
 import Latent
 import LatentData
 
-/// A fresh empty folder under the system temporary directory.
-func temporaryFolder(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "latent-\(name)-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Writes a tiny MNIST-format dataset (gzipped IDX, `side`×`side` images of bars and blobs) into `folder`.
 func writeTinyMNIST(to folder: String, train: Int, test: Int, side: Int) throws {
     var generator = SeededGenerator(seed: 42)

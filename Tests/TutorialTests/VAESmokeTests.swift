@@ -4,39 +4,7 @@ import Latent
 import LatentData
 import LatentModels
 
-/// The shared data folder: LATENT_DATA, else ../shared/data beside the package root.
-private let sharedData: String? = {
-    if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], FileManager.default.fileExists(atPath: env) { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-}()
-
-/// A chapter executable built beside this test bundle (`swift build` / `swift test` build them all).
-private func chapterExecutable(_ name: String) -> String? {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [folder, folder.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
 private let mnistAvailable = sharedData.map { FileManager.default.fileExists(atPath: $0 + "/mnist/t10k-images-idx3-ubyte.gz") } ?? false
-
-/// Runs `executable` with `arguments`; returns its exit status and output.
-private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
 
 /// Width and height from a PNG's IHDR, after checking its signature.
 private func pngSize(_ path: String) throws -> (width: Int, height: Int) {
@@ -90,14 +58,14 @@ struct VAESmokeTests {
     }
 
     @Test("vae writes decodable pictures and summary.json, and --resume continues the run",
-          .enabled(if: mnistAvailable && chapterExecutable("vae") != nil))
+          .enabled(if: mnistAvailable && builtExecutable("vae") != nil))
     func vaeChapterRun() throws {
-        let exe = try #require(chapterExecutable("vae"))
+        let exe = try #require(builtExecutable("vae"))
         let out = try temporaryFolder("vae")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let common = ["--data", sharedData! + "/mnist", "--limit", "512", "--test-limit", "128", "--latent", "2",
                       "--iw", "8", "--iw-images", "16", "--out", out]
-        let first = try run(exe, common + ["--epochs", "1"])
+        let first = runProcess(exe, common + ["--epochs", "1"])
         #expect(first.status == 0, "\(first.output)")
         for name in ["reconstructions.png", "samples.png", "interpolation.png", "manifold.png"] {
             let size = try pngSize(out + "/" + name)
@@ -107,7 +75,7 @@ struct VAESmokeTests {
             let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
             #expect(text.hasPrefix("<?xml") && text.contains("<svg") && text.hasSuffix("</svg>\n"), "\(name)")
         }
-        let second = try run(exe, common + ["--epochs", "2", "--resume"])
+        let second = runProcess(exe, common + ["--epochs", "2", "--resume"])
         #expect(second.status == 0, "\(second.output)")
         #expect(second.output.contains("resumed from"))
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any])
@@ -119,12 +87,12 @@ struct VAESmokeTests {
     }
 
     @Test("beta-vae --sweep writes the comparison grid and one table row per β",
-          .enabled(if: mnistAvailable && chapterExecutable("beta-vae") != nil))
+          .enabled(if: mnistAvailable && builtExecutable("beta-vae") != nil))
     func betaSweepRun() throws {
-        let exe = try #require(chapterExecutable("beta-vae"))
+        let exe = try #require(builtExecutable("beta-vae"))
         let out = try temporaryFolder("beta-vae")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try run(exe, ["--data", sharedData! + "/mnist", "--sweep", "--betas", "0,1", "--epochs", "1", "--limit", "256",
+        let result = runProcess(exe, ["--data", sharedData! + "/mnist", "--sweep", "--betas", "0,1", "--epochs", "1", "--limit", "256",
                                    "--test-limit", "64", "--latent", "8", "--traverse", "3", "--out", out])
         #expect(result.status == 0, "\(result.output)")
         let grid = try pngSize(out + "/comparison.png")
@@ -139,13 +107,13 @@ struct VAESmokeTests {
     }
 
     @Test("An unknown --dataset stops chapters 3 and 4 before any work, naming the datasets there are",
-          .enabled(if: chapterExecutable("vae") != nil && chapterExecutable("beta-vae") != nil), arguments: ["vae", "beta-vae"])
+          .enabled(if: builtExecutable("vae") != nil && builtExecutable("beta-vae") != nil), arguments: ["vae", "beta-vae"])
     func unknownDataset(name: String) throws {
         // Until chapter 3 took a DatasetName, `--dataset fashion` quietly trained on MNIST.
-        let exe = try #require(chapterExecutable(name))
+        let exe = try #require(builtExecutable(name))
         let out = try temporaryFolder(name + "-bad-dataset")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try run(exe, ["--dataset", "fashion", "--out", out + "/run"])
+        let result = runProcess(exe, ["--dataset", "fashion", "--out", out + "/run"])
         #expect(result.status != 0)
         #expect(result.output.contains("'fashion'") && result.output.contains("fashion-mnist"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: out + "/run"), "nothing is written for a bad option")
@@ -157,7 +125,7 @@ private let python: String? = {
     let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
     for folder in path + ["/usr/bin", "/usr/local/bin"] {
         let candidate = folder + "/python3"
-        if FileManager.default.isExecutableFile(atPath: candidate), (try? run(candidate, ["-c", "import numpy, torch"]).status) == 0 {
+        if FileManager.default.isExecutableFile(atPath: candidate), (runProcess(candidate, ["-c", "import numpy, torch"]).status) == 0 {
             return candidate
         }
     }
@@ -182,7 +150,7 @@ struct ReferenceBinarizationTests {
             b = np.array([\(bytes.map(String.init).joined(separator: ","))], dtype=np.uint8).reshape(3, 16)
             print(''.join('1' if v else '0' for v in m.latent_binarization(b, \(seed)).reshape(-1)))
             """
-        let result = try run(interpreter, ["-c", code])
+        let result = runProcess(interpreter, ["-c", code])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
     }
@@ -199,7 +167,7 @@ struct ReferenceBinarizationTests {
             g = LatentGenerator(\(seed))
             for n in (1000, 37): print(','.join(map(str, g.permutation(n))))
             """
-        let result = try run(try #require(python), ["-c", code])
+        let result = runProcess(try #require(python), ["-c", code])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.split(separator: "\n").map(String.init) == expected)
     }

@@ -39,21 +39,6 @@ func rows(_ indices: [Int], of x: Tensor) -> Tensor {
     concatBatch(indices.map { x.slice($0..<($0 + 1)) })
 }
 
-/// mean over all elements of (a − b)², accumulated in Double.
-func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
-    precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")
-    var total = 0.0
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            for i in 0..<a.count {
-                let r = Double(a[i]) - Double(b[i])
-                total += r * r
-            }
-        }
-    }
-    return total / Double(Swift.max(a.count, 1))
-}
-
 /// The test MSE of the linear autoencoder x̂ = μ + (x − μ)·Uᵀ·U for a random orthonormal U [k, D]:
 /// the baseline PCA's top-k subspace must beat.
 func randomSubspaceMSE(k: Int, mean: Tensor, test: Tensor, using generator: inout SeededGenerator) -> Double {

@@ -21,9 +21,9 @@ struct PCAChapter: ParsableCommand {
         discussion: "PCA is fitted in closed form (no training loop), so there is no --epochs option.")
 
     @OptionGroup(title: "Data and run") var data: DataOptions
-    @Option(help: "Components shown as eigenimages; also added to the k's evaluated.")
+    @Option(parsing: .unconditional, help: "Components shown as eigenimages; also added to the k's evaluated.")
     var latent: Int = 32
-    @Option(help: "Subspace-iteration steps of the randomized solver (used when D > 2048, e.g. CelebA).")
+    @Option(parsing: .unconditional, help: "Subspace-iteration steps of the randomized solver (used when D > 2048, e.g. CelebA).")
     var powerIterations: Int = 3
 
     /// The k's whose reconstructions and test MSE the chapter reports.

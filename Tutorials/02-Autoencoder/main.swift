@@ -30,9 +30,9 @@ struct AutoencoderChapter: ParsableCommand {
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @Option(help: "dense (seed 004) or conv (seed 001; on CelebA: seed 000's conv encoder).") var model: ModelName = .conv
-    @Option(help: "Latent size, at least 1 (default: 64 conv, 20 dense, 128 CelebA).") var latent: Int?
-    @Option(help: "Std of Gaussian noise added to the inputs, ≥ 0: a denoising autoencoder (seed 003).") var noise: Float = 0
-    @Option(help: "Base width f of the CelebA model (seed 000 uses 64).") var filters: Int = 32
+    @Option(parsing: .unconditional, help: "Latent size, at least 1 (default: 64 conv, 20 dense, 128 CelebA).") var latent: Int?
+    @Option(parsing: .unconditional, help: "Std of Gaussian noise added to the inputs, ≥ 0: a denoising autoencoder (seed 003).") var noise: Float = 0
+    @Option(parsing: .unconditional, help: "Base width f of the CelebA model (seed 000 uses 64).") var filters: Int = 32
 
     func validate() throws {
         guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a number ≥ 0, got \(noise)") }

@@ -37,14 +37,14 @@ struct VAEChapter: ParsableCommand {
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @Option(help: "Model: dense (784→400→z→400→784), conv (seed 001), celeba (seed 000).") var model: VAEModel = .dense
-    @Option(help: "Latent size z, at least 1 (default: dense 20, conv 64, celeba 128).") var latent: Int?
-    @Option(help: "Width f of the celeba model (the seed: 64).") var filters: Int = 32
+    @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: dense 20, conv 64, celeba 128).") var latent: Int?
+    @Option(parsing: .unconditional, help: "Width f of the celeba model (the seed: 64).") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
     @Option(help: "Decoder likelihood: bce (Bernoulli, binarized MNIST; default) or mse (Gaussian; celeba always).") var likelihood: VAELikelihood?
-    @Option(help: "Importance samples K for log p(x) (0 to skip; bce only).") var iw: Int = 1000
-    @Option(name: .customLong("iw-images"), help: "Test images used for the importance-weighted log p(x).") var iwImages: Int = 1000
-    @Option(help: "Interpolate from a test digit with this label…") var from: Int = 3
-    @Option(help: "…to one with this label.") var to: Int = 5
+    @Option(parsing: .unconditional, help: "Importance samples K for log p(x) (0 to skip; bce only).") var iw: Int = 1000
+    @Option(name: .customLong("iw-images"), parsing: .unconditional, help: "Test images used for the importance-weighted log p(x).") var iwImages: Int = 1000
+    @Option(parsing: .unconditional, help: "Interpolate from a test digit with this label…") var from: Int = 3
+    @Option(parsing: .unconditional, help: "…to one with this label.") var to: Int = 5
     @Option(help: "A chapter-2 autoencoder checkpoint (.safetensors) to interpolate with, beside the VAE.") var ae: String?
 
     func validate() throws {
