@@ -16,6 +16,9 @@ var codegen: [SwiftSetting] = []
 #if arch(x86_64)
 if environment["LATENT_PORTABLE"] == nil {
     codegen.append(.unsafeFlags(["-target-cpu", environment["LATENT_TARGET_CPU"] ?? "native"]))
+    if environment["LATENT_TARGET_CPU"] != nil { codegen.append(.define("LATENT_CUSTOM_TARGET_CPU")) }
+} else {
+    codegen.append(.define("LATENT_PORTABLE_BUILD"))  // latent-bench says what the kernels were built for
 }
 #endif
 // Let Float.squareRoot() (which goes through a C shim) become one instruction: with C's default

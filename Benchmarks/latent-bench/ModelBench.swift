@@ -4,43 +4,81 @@ import Latent
 import LatentData
 import LatentModels
 
-// `latent-bench ae` and `latent-bench vae`: training steps of seed 001's conv autoencoder and VAE on
-// random 28×28 batches (MSE, Adam lr 1e-3), in images/s, with each layer's share of the step time.
-// `Benchmarks/pytorch/bench_models.py` is the PyTorch peer; `--compare` runs it alternately and prints
-// the ratio.
+// `latent-bench ae|vae|dense-vae|celeba-vae`: training steps of every model the chapters train, through
+// the chapters' own step functions, on random batches, in images/s, with each layer's share of the step
+// time, the 2-thread speed-up and the peak memory. `Benchmarks/pytorch/bench_models.py` is the PyTorch
+// peer of each case; `--compare` runs it alternately and prints the ratio.
 
-/// `latent-bench ae`: seed 001's conv autoencoder, one training step per batch.
+/// The models the chapters train, as bench cases.
+enum ModelCase: String, CaseIterable, Sendable {
+    /// Seed 001's conv autoencoder (chapter 2's default): MSE.
+    case ae
+    /// Seed 001's conv VAE (chapter 4's default): per-pixel MSE + β·KL.
+    case vae
+    /// Chapter 3's default: the dense 784-400-z VAE, Bernoulli decoder on binarized digits, summed ELBO.
+    case denseVAE = "dense-vae"
+    /// Seed 000's CelebA VAE (chapter 3/4 on faces), at `--filters` f and `--nz` z: summed squared error + KL.
+    case celebaVAE = "celeba-vae"
+
+    /// The chapter's defaults: (batch, z, width f).
+    var defaults: (batch: Int, nz: Int, filters: Int) {
+        switch self {
+        case .ae, .vae: (64, 64, 0)
+        case .denseVAE: (128, 20, 0)
+        case .celebaVAE: (32, 128, 32)
+        }
+    }
+}
+
+/// One subcommand per model case, sharing `ModelBenchOptions`.
+struct ModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Train a chapter's model on random batches; prints `<case> threads=<t> <x> images/s`, the speed-up and peak RSS.",
+        discussion: "Cases: ae (seed 001 conv AE), vae (seed 001 conv VAE), dense-vae (chapter 3's default), celeba-vae (seed 000; --filters 64 --nz 512 is the seed's size).")
+
+    @Argument(help: "The case: ae, vae, dense-vae or celeba-vae.")
+    var model: String
+    @OptionGroup var options: ModelBenchOptions
+
+    func validate() throws {
+        guard ModelCase(rawValue: model) != nil else {
+            throw ValidationError("the case must be one of \(ModelCase.allCases.map(\.rawValue).joined(separator: ", ")), got \(model)")
+        }
+    }
+
+    func run() throws { try runModelBench(ModelCase(rawValue: model)!, options) }
+}
+
+/// `latent-bench ae`: seed 001's conv autoencoder (the same as `latent-bench model ae`).
 struct AEBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ae",
-        abstract: "Train seed 001's conv AE on random 28×28 batches; prints `ae threads=<t> <x> images/s`.")
-
+        commandName: "ae", abstract: "Seed 001's conv AE training steps; the same as `latent-bench model ae`.")
     @OptionGroup var options: ModelBenchOptions
-
-    func run() throws { try runModelBench(variational: false, options) }
+    func run() throws { try runModelBench(.ae, options) }
 }
 
-/// `latent-bench vae`: the same with (μ, log σ) codes, the reparameterization and the KL term.
+/// `latent-bench vae`: seed 001's conv VAE (the same as `latent-bench model vae`).
 struct VAEBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vae",
-        abstract: "Train seed 001's conv VAE on random 28×28 batches; prints `vae threads=<t> <x> images/s`.")
-
+        commandName: "vae", abstract: "Seed 001's conv VAE training steps; the same as `latent-bench model vae`.")
     @OptionGroup var options: ModelBenchOptions
-
-    func run() throws { try runModelBench(variational: true, options) }
+    func run() throws { try runModelBench(.vae, options) }
 }
 
-/// Options shared by `ae` and `vae`.
+/// Options shared by the model cases.
 struct ModelBenchOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
-    var threads: String = "2"
+    @Option(parsing: .unconditional, help: "Thread counts (comma-separated); with 1 and 2, the speed-up is printed.")
+    var threads: String = "1,2"
 
-    @Option(parsing: .unconditional, help: "Images per batch.")
-    var batch: Int = 64
+    @Option(parsing: .unconditional, help: "Images per batch (default: the chapter's: 64, 128 dense-vae, 32 celeba-vae).")
+    var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Latent size nz.")
-    var nz: Int = 64
+    @Option(parsing: .unconditional, help: "Latent size z (default: the chapter's: 64, 20 dense-vae, 128 celeba-vae).")
+    var nz: Int?
+
+    @Option(parsing: .unconditional, help: "Width f of celeba-vae (default 32; the seed: 64).")
+    var filters: Int?
 
     @Option(parsing: .unconditional, help: "Weight of the KL term (vae).")
     var beta: Float = 1
@@ -57,10 +95,14 @@ struct ModelBenchOptions: ParsableArguments {
     @Flag(help: "Also run Benchmarks/pytorch/bench_models.py alternately and print the ratio.")
     var compare = false
 
+    @Option(help: "The Python with torch for --compare (default: LATENT_PYTHON, else python3).")
+    var python: String?
+
     func validate() throws {
         _ = try parseThreadList(threads)
-        try require(batch >= 2, "--batch", "at least 2 (BatchNorm needs two images)", batch)
-        try require(nz >= 1, "--nz", "at least 1", nz)
+        if let batch { try require(batch >= 2, "--batch", "at least 2 (BatchNorm needs two images)", batch) }
+        if let nz { try require(nz >= 1, "--nz", "at least 1", nz) }
+        if let filters { try require(filters >= 1, "--filters", "at least 1", filters) }
         try require(beta.isFinite && beta >= 0, "--beta", "a number ≥ 0", beta)
         try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
         try require(target.isFinite && target > 0, "--target", "a positive number of seconds", target)
@@ -71,40 +113,81 @@ struct ModelBenchOptions: ParsableArguments {
     var noProfile = false
 }
 
-func runModelBench(variational: Bool, _ options: ModelBenchOptions) throws {
-    let name = variational ? "vae" : "ae"
+func runModelBench(_ modelCase: ModelCase, _ options: ModelBenchOptions) throws {
+    let name = modelCase.rawValue
     let threadList = try parseThreadList(options.threads)
-    let peer = options.compare ? try PeerScript("bench_models.py") : nil
+    let (batch, nz, filters) = (options.batch ?? modelCase.defaults.batch, options.nz ?? modelCase.defaults.nz,
+                                options.filters ?? modelCase.defaults.filters)
+    let peer = options.compare ? try PeerScript("bench_models.py", python: options.python, needs: "torch") : nil
+    print("# \(cpuDescription())")
     // Other processes share the cores: say how busy the machine was (the 1-minute load average).
     if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first {
         print("# load average \(load) at start (other processes share the cores; repeat if high)")
     }
+    let size = modelCase == .celebaVAE ? " f=\(filters) nz=\(nz) batch=\(batch)" : " nz=\(nz) batch=\(batch)"
+    var ours: [Int: Double] = [:], theirs: [Int: Double] = [:]
     for threads in threadList {
-        let saved = Parallel.threadCount
-        Parallel.threadCount = threads
-        defer { Parallel.threadCount = saved }
-        let trainer = ModelTrainer(variational: variational, batch: options.batch, latentDimension: options.nz, beta: options.beta)
-        var ours = 0.0, theirs = 0.0
+        let trainer = ModelTrainer(modelCase, batch: batch, latentDimension: nz, filters: filters, beta: options.beta)
+        var peerRSS = 0.0
         for _ in 0..<max(1, options.rounds) {
             trainer.resetProfile()
+            let saved = Parallel.threadCount
+            Parallel.threadCount = threads
             let seconds = Timing.secondsPerCall(warmup: 3, repetitions: options.repetitions, target: options.target) { trainer.step() }
-            ours = max(ours, Double(options.batch) / seconds)
+            Parallel.threadCount = saved
+            ours[threads] = max(ours[threads] ?? 0, Double(batch) / seconds)
             if let peer {
-                let lines = try peer.run(["--cases", name, "--threads", "\(threads)", "--batch", "\(options.batch)", "--nz", "\(options.nz)",
-                                          "--beta", "\(options.beta)", "--repetitions", "\(options.repetitions)", "--target", "\(options.target)"])
+                let lines = try peer.run(["--cases", name, "--threads", "\(threads)", "--batch", "\(batch)", "--nz", "\(nz)",
+                                          "--filters", "\(filters)", "--beta", "\(options.beta)", "--repetitions", "\(options.repetitions)",
+                                          "--target", "\(options.target)"])
                 guard let line = lines.first(where: { $0.name == name && $0["threads"] == "\(threads)" && $0.unit == "images/s" }) else {
                     throw PeerError.missingLine(script: peer.path, expected: "\(name) threads=\(threads) … images/s", output: lines.map(\.description).joined(separator: "\n"))
                 }
-                theirs = max(theirs, line.value)
+                theirs[threads] = max(theirs[threads] ?? 0, line.value)
+                peerRSS = lines.first(where: { $0.name == name && $0["threads"] == "\(threads)" && $0.unit == "MB" })?.value ?? peerRSS
             }
         }
-        print("\(name) threads=\(threads) \(String(format: "%.1f", ours)) images/s")
-        if peer != nil {
-            print("\(name) threads=\(threads) pytorch \(String(format: "%.1f", theirs)) images/s")
-            print("\(name) threads=\(threads) ratio \(String(format: "%.2f", ours / theirs)) (Latent / PyTorch)")
+        print("\(name)\(size) threads=\(threads) \(Format.fixed(ours[threads]!, 1)) images/s  (peak RSS \(Format.fixed(peakResidentMegabytes(), 0)) MB)")
+        if let peerValue = theirs[threads] {
+            print("\(name)\(size) threads=\(threads) pytorch \(Format.fixed(peerValue, 1)) images/s  (peak RSS \(Format.fixed(peerRSS, 0)) MB)")
+            print("\(name)\(size) threads=\(threads) ratio \(Format.fixed(ours[threads]! / peerValue, 2)) (Latent / PyTorch)")
         }
         if !options.noProfile { print(trainer.profileTable()) }
     }
+    if let one = ours[1], let two = ours[2] {
+        print("\(name)\(size) speed-up 2 threads / 1: Latent \(Format.fixed(two / one, 2))×"
+              + (theirs[1].flatMap { t1 in theirs[2].map { ", PyTorch \(Format.fixed($0 / t1, 2))×" } } ?? ""))
+    }
+}
+
+/// This process's peak resident memory so far, in MB (getrusage's ru_maxrss is in KiB on Linux).
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// The CPU model, its cores, and the vector instructions the kernels were compiled for, e.g.
+/// "CPU: Intel(R) Xeon(R) Processor, 2 cores; kernels built with -target-cpu native: AVX-512 (512-bit)".
+func cpuDescription() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let field = { (key: String) in
+        info.split(separator: "\n").first { $0.hasPrefix(key) }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
+    }
+    let model = field("model name") ?? field("CPU part").map { "arm64 part \($0)" } ?? "unknown CPU"
+    let flags = Set((field("flags") ?? field("Features") ?? "").split(separator: " ").map(String.init))
+    #if LATENT_PORTABLE_BUILD
+    let build = "kernels built portable (LATENT_PORTABLE: SSE2, 128-bit)"
+    #elseif LATENT_CUSTOM_TARGET_CPU
+    let build = "kernels built for LATENT_TARGET_CPU (see the build's environment)"
+    #elseif arch(x86_64)
+    let build = "kernels built with -target-cpu native: "
+        + (flags.contains("avx512f") ? "AVX-512 (512-bit)" : flags.contains("avx2") ? "AVX2 + FMA (256-bit)" : "SSE (128-bit)")
+    #else
+    let build = "kernels built for arm64: NEON (128-bit)" + (flags.contains("sve") ? "; the CPU also has SVE" : "")
+    #endif
+    return "CPU: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(build)"
 }
 
 /// A layer that times its wrapped layer's forward and backward (the bench's per-layer profile).
@@ -126,6 +209,7 @@ final class ModelTrainer {
     let layers: [(name: String, timed: TimedLayer)]
     let batches: [Tensor]
     let beta: Float
+    let objective: VAEObjective
     var generator = SeededGenerator(seed: 7)
     let update: Adam
     var stepIndex = 0
@@ -133,30 +217,46 @@ final class ModelTrainer {
     var otherTimes: [String: Double] = [:]
     var stepSeconds = 0.0
 
-    /// Seed 001's conv AE (`variational: false`) or chapter 4's conv VAE (`VAE.conv`, MSE + β·KL).
-    init(variational: Bool, batch: Int, latentDimension: Int, beta: Float) {
+    /// The case's model, its layers wrapped for timing, and four random batches.
+    init(_ modelCase: ModelCase, batch: Int, latentDimension: Int, filters: Int, beta: Float) {
         var rng = SeededGenerator(seed: 1)
         let wrap = { (prefix: String, network: Sequential) in
             network.layers.enumerated().map { (name: "\(prefix).\($0.offset) \($0.element)", timed: TimedLayer($0.element)) }
         }
-        let encoder: [(name: String, timed: TimedLayer)], decoder: [(name: String, timed: TimedLayer)]
-        if variational {
-            let plain = VAE.conv(latent: latentDimension, likelihood: .mse, using: &rng)
-            (encoder, decoder) = (wrap("encoder", plain.encoder), wrap("decoder", plain.decoder))
-            vae = VAE(kind: plain.kind, latentDimension: latentDimension, imageShape: plain.imageShape, likelihood: .mse,
-                      encoder: Sequential(encoder.map(\.timed)), decoder: Sequential(decoder.map(\.timed)))
-            autoencoder = nil
-            update = Adam(parameters: vae!.parameters, lr: 1e-3)
-        } else {
-            let model = ConvAutoencoder(latentDimension: latentDimension, using: &rng)
-            (encoder, decoder) = (wrap("encoder", model.encoder), wrap("decoder", model.decoder))
-            autoencoder = ConvAutoencoder(latentDimension: latentDimension, encoder: Sequential(encoder.map(\.timed)),
-                                          decoder: Sequential(decoder.map(\.timed)))
-            vae = nil
-            update = Adam(parameters: autoencoder!.parameters, lr: 1e-3)
+        let plain: any EncoderDecoder = switch modelCase {
+        case .ae: ConvAutoencoder(latentDimension: latentDimension, using: &rng)
+        case .vae: VAE.conv(latent: latentDimension, likelihood: .mse, using: &rng)
+        case .denseVAE: VAE.dense(latent: latentDimension, likelihood: .bce, using: &rng)
+        case .celebaVAE: VAE.celeba(filters: filters, latent: latentDimension, using: &rng)
         }
+        let (encoder, decoder) = (wrap("encoder", plain.encoder), wrap("decoder", plain.decoder))
+        let (timedEncoder, timedDecoder) = (Sequential(encoder.map(\.timed)), Sequential(decoder.map(\.timed)))
+        if let model = plain as? VAE {
+            vae = VAE(kind: model.kind, latentDimension: latentDimension, imageShape: model.imageShape, likelihood: model.likelihood,
+                      encoder: timedEncoder, decoder: timedDecoder)
+            autoencoder = nil
+        } else {
+            autoencoder = ConvAutoencoder(latentDimension: latentDimension, encoder: timedEncoder, decoder: timedDecoder)
+            vae = nil
+        }
+        objective = switch modelCase {
+        case .ae, .vae: .betaVAE(beta: beta)
+        case .denseVAE: .elbo(.bce)
+        case .celebaVAE: .elbo(.mse)
+        }
+        update = modelCase == .celebaVAE
+            ? Adam(parameters: plain.parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
+            : Adam(parameters: plain.parameters, lr: 1e-3)
         layers = encoder + decoder
-        batches = (0..<4).map { _ in Tensor.randomUniform([batch, 1, 28, 28], using: &rng) }
+        let shape = modelCase == .celebaVAE ? [batch, 3, 64, 64] : [batch, 1, 28, 28]
+        batches = (0..<4).map { _ in
+            let x = Tensor.randomUniform(shape, using: &rng)
+            switch modelCase {
+            case .denseVAE: return x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 })  // binary, as chapter 3 binarizes
+            case .celebaVAE: return 2 * x - 1  // [-1, 1], as the Tanh decoder
+            default: return x
+            }
+        }
         self.beta = beta
         resetProfile()
     }
@@ -181,7 +281,7 @@ final class ModelTrainer {
         timed("zero grad") { update.zeroGrad() }
         if let vae {
             let eps = Tensor.randomNormal([x.shape[0], vae.latentDimension], using: &generator)
-            vaeStep(vae, x: x, eps: eps, objective: .betaVAE(beta: beta))
+            vaeStep(vae, x: x, eps: eps, objective: objective)
         } else if let autoencoder {
             autoencoderStep(autoencoder, input: x, target: x)
         }

@@ -116,6 +116,7 @@ enum PeerError: Error, CustomStringConvertible {
     case notFound(path: String)
     case failed(script: String, status: Int32, output: String)
     case missingLine(script: String, expected: String, output: String)
+    case missingModules(python: String, modules: String)
 
     var description: String {
         switch self {
@@ -123,6 +124,8 @@ enum PeerError: Error, CustomStringConvertible {
             "peer script not found at \(path) (run latent-bench from the package root)"
         case .failed(let script, let status, let output):
             "python3 \(script) exited with status \(status):\n\(output)"
+        case .missingModules(let python, let modules):
+            "--compare needs \(modules) in \(python): `\(python) -m pip install \(modules)`, or point --python (or LATENT_PYTHON) at a Python that has it"
         case .missingLine(let script, let expected, let output):
             "python3 \(script) printed no line for \(expected); its output was:\n\(output)"
         }
@@ -134,8 +137,13 @@ struct PeerScript {
     /// Path of the script, found relative to this source file's package (or the current directory).
     let path: String
 
-    /// The script named `name` in `Benchmarks/pytorch`.
-    init(_ name: String) throws {
+    /// The Python that runs it: `--python`, else `LATENT_PYTHON`, else `python3` from PATH.
+    let python: String
+
+    /// The script named `name` in `Benchmarks/pytorch`, run by `python` (else `LATENT_PYTHON`, else
+    /// python3); when `needs` names modules that Python cannot import, one line says how to get them.
+    init(_ name: String, python: String? = nil, needs modules: String? = nil) throws {
+        self.python = python ?? ProcessInfo.processInfo.environment["LATENT_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let candidates = [
@@ -146,13 +154,22 @@ struct PeerScript {
             throw PeerError.notFound(path: candidates[0])
         }
         path = found
+        if let modules {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            probe.arguments = [self.python, "-c", "import " + modules]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            do { try probe.run(); probe.waitUntilExit() } catch { throw PeerError.missingModules(python: self.python, modules: modules) }
+            guard probe.terminationStatus == 0 else { throw PeerError.missingModules(python: self.python, modules: modules) }
+        }
     }
 
     /// Runs `python3 <script> <arguments>` and returns the measurement lines it printed.
     func run(_ arguments: [String]) throws -> [BenchLine] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", path] + arguments
+        process.arguments = [python, path] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

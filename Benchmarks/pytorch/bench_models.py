@@ -1,14 +1,20 @@
-"""PyTorch peer of `latent-bench ae` and `latent-bench vae`: seed 001's conv autoencoder / VAE training steps.
+"""PyTorch peer of `latent-bench model <case>`: training steps of every model the chapters train.
 
-Trains on random 28x28 batches (uniform in [0, 1]) with MSE (mean) and Adam lr 1e-3; the VAE's encoder
-emits (mu, log sigma), samples z = mu + exp(log sigma) * eps and adds beta * KL(q || N(0, I)) (sum over
-latent dimensions, mean over the batch). Prints one line per case in latent-bench's format, e.g.
-`ae threads=2 1540.2 images/s`, timed as latent-bench times it: warm-up steps, then repetitions of a
-batch of steps lasting about `--target` seconds; the best repetition counts.
+Cases, as the chapters train them (random batches, Adam):
+  ae          seed 001's conv autoencoder, 28x28 in [0, 1], MSE (mean), lr 1e-3
+  vae         seed 001's conv VAE: encoder emits (mu, log sigma^2), z = mu + exp(log sigma^2 / 2) * eps,
+              MSE (mean) + beta * KL (sum over z, mean over the batch), lr 1e-3
+  dense-vae   chapter 3's default: 784-400-z-400-784 ReLU, binary inputs, BCE with logits (sum) + KL (sum), lr 1e-3
+  celeba-vae  seed 000's CelebA VAE at width f (--filters) and z (--nz), 64x64x3 in [-1, 1], squared error
+              (sum) + KL (sum), Adam lr 5e-4, betas (0.5, 0.999), weight decay 1e-5
+Prints one line per case in latent-bench's format, e.g. `ae threads=2 1540.2 images/s`, and the
+process's peak RSS as `<case> threads=<t> memory=peak_rss <MB> MB`, timed as latent-bench times it: warm-up
+steps, then repetitions of a batch of steps lasting about `--target` seconds; the best repetition counts.
 
-    python3 Benchmarks/pytorch/bench_models.py --cases ae,vae --threads 2
+    python3 Benchmarks/pytorch/bench_models.py --cases ae,vae,dense-vae,celeba-vae --threads 2
 """
 import argparse
+import resource
 import time
 
 import torch
@@ -33,29 +39,63 @@ def decoder(nz):
         nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1), nn.Sigmoid())
 
 
-def make_step(case, batch, nz, beta):
+def dense(nz, hidden=400, pixels=784):
+    enc = nn.Sequential(nn.Flatten(), nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, 2 * nz))
+    dec = nn.Sequential(nn.Linear(nz, hidden), nn.ReLU(), nn.Linear(hidden, pixels), nn.Unflatten(1, (1, 28, 28)))
+    return enc, dec
+
+
+def celeba(f, nz):
+    """Seed 000's VAE as it runs (no activation after the decoder's second BatchNorm)."""
+    enc = nn.Sequential(
+        nn.Conv2d(3, f, 4, 2, 1), nn.BatchNorm2d(f), nn.ReLU(),
+        nn.Conv2d(f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.ReLU(),
+        nn.Conv2d(2 * f, 4 * f, 4, 2, 1), nn.BatchNorm2d(4 * f), nn.ReLU(),
+        nn.Flatten(), nn.Linear(4 * f * 8 * 8, 2 * nz))
+    dec = nn.Sequential(
+        nn.Linear(nz, 4 * f * 8 * 8), nn.Unflatten(1, (4 * f, 8, 8)),
+        nn.ConvTranspose2d(4 * f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(2 * f, f, 4, 2, 1), nn.BatchNorm2d(f),
+        nn.ConvTranspose2d(f, 3, 4, 2, 1), nn.Tanh())
+    return enc, dec
+
+
+def make_step(case, batch, nz, beta, filters=32):
     """A closure doing one training step (zero_grad, forward, loss, backward, Adam step)."""
     generator = torch.Generator().manual_seed(0)
-    batches = [torch.rand(batch, 1, 28, 28, generator=generator) for _ in range(4)]
-    variational = case == "vae"
-    enc, dec = encoder(2 * nz if variational else nz), decoder(nz)
-    optimizer = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-3)
+    shape = (batch, 3, 64, 64) if case == "celeba-vae" else (batch, 1, 28, 28)
+    batches = [torch.rand(*shape, generator=generator) for _ in range(4)]
+    if case == "dense-vae":
+        batches = [(x > 0.5).float() for x in batches]
+        enc, dec = dense(nz)
+    elif case == "celeba-vae":
+        batches = [2 * x - 1 for x in batches]
+        enc, dec = celeba(filters, nz)
+    else:
+        enc, dec = encoder(2 * nz if case == "vae" else nz), decoder(nz)
+    parameters = list(enc.parameters()) + list(dec.parameters())
+    optimizer = (torch.optim.Adam(parameters, lr=5e-4, betas=(0.5, 0.999), weight_decay=1e-5) if case == "celeba-vae"
+                 else torch.optim.Adam(parameters, lr=1e-3))
     counter = [0]
 
     def step():
         x = batches[counter[0] % len(batches)]
         counter[0] += 1
         optimizer.zero_grad()
-        if variational:
-            q = enc(x)
-            mu, log_sigma = q[:, :nz], q[:, nz:]
-            sigma = torch.exp(log_sigma)
-            z = mu + sigma * torch.randn_like(mu)
-            x_hat = dec(z)
-            kl = (-log_sigma + 0.5 * (sigma ** 2 + mu ** 2) - 0.5).sum(dim=1).mean()
-            loss = nn.functional.mse_loss(x_hat, x) + beta * kl
-        else:
+        if case == "ae":
             loss = nn.functional.mse_loss(dec(enc(x)), x)
+        else:
+            q = enc(x)
+            mu, log_var = q[:, :nz], q[:, nz:]
+            z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+            x_hat = dec(z)
+            kl = -0.5 * (1 + log_var - mu ** 2 - log_var.exp())
+            if case == "vae":
+                loss = nn.functional.mse_loss(x_hat, x) + beta * kl.sum(dim=1).mean()
+            elif case == "dense-vae":
+                loss = nn.functional.binary_cross_entropy_with_logits(x_hat, x, reduction="sum") + kl.sum()
+            else:
+                loss = nn.functional.mse_loss(x_hat, x, reduction="sum") + kl.sum()
         loss.backward()
         optimizer.step()
 
@@ -80,10 +120,11 @@ def seconds_per_call(body, warmup=3, repetitions=3, target=1.0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="ae,vae")
+    parser.add_argument("--cases", default="ae,vae,dense-vae,celeba-vae")
     parser.add_argument("--threads", default="2")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--nz", type=int, default=64)
+    parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--target", type=float, default=1.0)
@@ -92,9 +133,11 @@ def main():
     for case in args.cases.split(","):
         for threads in [int(t) for t in args.threads.split(",")]:
             torch.set_num_threads(threads)
-            step = make_step(case, args.batch, args.nz, args.beta)
+            step = make_step(case, args.batch, args.nz, args.beta, args.filters)
             seconds = seconds_per_call(step, repetitions=args.repetitions, target=args.target)
             print(f"{case} threads={threads} {args.batch / seconds:.1f} images/s", flush=True)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{case} threads={threads} memory=peak_rss {peak:.1f} MB", flush=True)
 
 
 if __name__ == "__main__":
