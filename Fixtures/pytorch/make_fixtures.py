@@ -285,7 +285,7 @@ def make_models():
     """Three chapter-3 training steps of seed 000's CelebA VAE, in float64, from PyTorch's initialization.
 
     Batches of 32, 29 (the size of the last batch of an epoch of 8,765 faces) and 32 images, each step with
-    its own ε: it checks a whole step of every layer at once, the state carried from step to step (zeroed
+    its own ε, and the gradients of the first step: it checks a whole step of every layer at once, the state carried from step to step (zeroed
     gradients, BatchNorm statistics, Adam's moments) and a batch size that shrinks and grows again."""
     f, z = 2, 4
     torch.manual_seed(900)
@@ -317,6 +317,9 @@ def make_models():
         loss = F.mse_loss(decoded, x.double(), reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
         optimizer.zero_grad()
         loss.backward()
+        if k == 1:  # the first step's gradients: Adam hides a constant scale in every later update
+            for name, p in model.named_parameters():
+                tensors["step1.grad." + name] = p.grad.detach().clone()
         optimizer.step()
         tensors[f"step{k}.eps"] = eps
         tensors[f"step{k}.loss"] = loss.detach().reshape([])

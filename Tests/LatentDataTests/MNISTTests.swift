@@ -33,11 +33,13 @@ struct MNISTTests {
         #expect(MNIST.spec.locate(explicitPath: nil, environment: environment) == folder)
     }
 
-    @Test("the search order is explicit, LATENT_DATA, cache, system folder")
+    @Test("the search order: an explicit path alone; else LATENT_DATA, the shared data, the cache, the system folder")
     func searchOrder() {
         let environment = ["LATENT_DATA": "/d", "HOME": "/h"]
-        #expect(FashionMNIST.spec.searchFolders(explicitPath: "/x", environment: environment)
-            == ["/x", "/d/fashion-mnist", "/d", "/h/.cache/latent/fashion-mnist", "/usr/share/datasets/fashion-mnist"])
+        #expect(FashionMNIST.spec.searchFolders(explicitPath: "/x", environment: environment) == ["/x"])
+        #expect(FashionMNIST.spec.searchFolders(explicitPath: nil, environment: environment)
+            == ["/d/fashion-mnist", "/d", "../shared/data/fashion-mnist", "shared/data/fashion-mnist",
+                "/h/.cache/latent/fashion-mnist", "/usr/share/datasets/fashion-mnist"])
         #expect(MNIST.spec.cacheFolder(environment: ["XDG_CACHE_HOME": "/c", "HOME": "/h"]) == "/c/latent/mnist")
     }
 

@@ -203,7 +203,8 @@ struct VAETrainingParityTests {
     /// Trains the fixture's model for its three steps as chapter 3 does; returns the losses, the model and
     /// its initial parameters. With `zeroGradients: false` the gradients of one step are left to add up
     /// with the next's (the bug this check exists to catch).
-    static func train(_ f: FixtureFile, zeroGradients: Bool = true) throws -> (losses: [Float], model: VAE, initial: [String: Tensor]) {
+    static func train(_ f: FixtureFile, zeroGradients: Bool = true) throws
+        -> (losses: [Float], model: VAE, initial: [String: Tensor], firstGradients: [String: Tensor]) {
         var g = SeededGenerator(seed: 0)
         let model = VAE.celeba(filters: 2, latent: 4, using: &g)
         var initial: [String: Tensor] = [:]
@@ -216,21 +217,23 @@ struct VAETrainingParityTests {
         }
         let adam = Adam(parameters: model.parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
         var losses: [Float] = []
+        var firstGradients: [String: Tensor] = [:]
         var first = 0
         for (k, size) in [32, 29, 32].enumerated() {
             let x = images(first: k < 2 ? first : 0, count: size)
             first += size
             if zeroGradients || k == 0 { adam.zeroGrad() }
             losses.append(Float(stepLoss(model, x: x, eps: try f.tensor("step\(k + 1).eps"), objective: .elbo(.mse))))
+            if k == 0 { for (name, parameter) in model.namedParameters { firstGradients[name] = parameter.grad } }
             adam.step()
         }
-        return (losses, model, initial)
+        return (losses, model, initial, firstGradients)
     }
 
     @Test("Three steps on batches of 32, 29 and 32 give PyTorch's losses, weights and BatchNorm statistics")
     func threeSteps() throws {
         let f = try loadFixture("models", "vae_celeba_steps")
-        let (losses, model, initial) = try Self.train(f)
+        let (losses, model, initial, _) = try Self.train(f)
         for (k, loss) in losses.enumerated() {
             let expected = try f.tensor("step\(k + 1).loss").item
             #expect(abs(loss - expected) <= 1e-5 * abs(expected), "step \(k + 1): loss \(loss), PyTorch \(expected)")
@@ -265,10 +268,47 @@ struct VAETrainingParityTests {
         print("parity vae_celeba_steps: losses \(losses), worst update \(worst.name) \(String(format: "%.1e", worst.error))")
     }
 
+    /// Every parameter's gradient after the first step, against PyTorch's (float64). Adam's update ignores a
+    /// constant scale of the gradient, so the comparison of weights after the steps alone would pass a
+    /// layer whose backward is off by a factor: this one does not. The floor is 10⁻³ of the tensor's
+    /// largest PyTorch gradient.
+    static func gradientComparison(_ name: String, _ gradient: Tensor, _ f: FixtureFile) throws -> Comparison {
+        let expected = try f.tensor("step1.grad." + name)
+        return Comparison(gradient, expected, floor: 1e-3 * (expected.scalars.map { abs($0) }.max() ?? 0))
+    }
+
+    @Test("The first step's gradients, every parameter, equal PyTorch's to 1e-2 of their scale")
+    func firstStepGradients() throws {
+        let f = try loadFixture("models", "vae_celeba_steps")
+        let (_, _, _, gradients) = try Self.train(f)
+        #expect(gradients.count == 26)
+        let largest = try f.names.filter { $0.hasPrefix("step1.grad.") }.map { try f.tensor($0).scalars.map { abs($0) }.max() ?? 0 }.max() ?? 0
+        for (name, gradient) in gradients.sorted(by: { $0.key < $1.key }) {
+            if Self.biasesBeforeBatchNorm.contains(name) {
+                // Exactly 0 (the BatchNorm after it subtracts the batch mean): both frameworks leave the rounding
+                // of a sum that cancels, far below any real gradient of this model.
+                let worst = gradient.scalars.map { abs($0) }.max() ?? 0
+                #expect(worst <= 1e-6 * largest, "\(name): |gradient| up to \(worst), the largest gradient is \(largest)")
+                continue
+            }
+            let comparison = try Self.gradientComparison(name, gradient, f)
+            #expect(comparison.isWithin(1e-2), "\(name): \(comparison)")
+        }
+    }
+
+    @Test("The gradient comparison fails for one layer's gradient off by 2× (which the weights after Adam would not show)")
+    func catchesScaledGradient() throws {
+        let f = try loadFixture("models", "vae_celeba_steps")
+        let (_, _, _, gradients) = try Self.train(f)
+        let name = "decoder.0.weight"
+        let comparison = try Self.gradientComparison(name, try #require(gradients[name]) * 2, f)
+        #expect(!comparison.isWithin(1e-2), "a doubled gradient should be caught: \(comparison)")
+    }
+
     @Test("The same comparison fails when gradients are not zeroed between steps")
     func catchesAccumulatedGradients() throws {
         let f = try loadFixture("models", "vae_celeba_steps")
-        let (losses, model, initial) = try Self.train(f, zeroGradients: false)
+        let (losses, model, initial, _) = try Self.train(f, zeroGradients: false)
         #expect(abs(losses[2] - (try f.tensor("step3.loss").item)) > 1e-5 * abs(losses[2]))
         let name = "decoder.0.weight"
         let parameter = try #require(model.namedParameters.first { $0.name == name }?.parameter)
