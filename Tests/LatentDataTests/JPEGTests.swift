@@ -225,8 +225,9 @@ struct JPEGRealDataTests {
     }
 
     @Test("Real CelebA files equal Pillow's decoding, every byte",
-          .enabled(if: CelebATestPaths.hasPillow))
+          .enabled(if: Requirement.runs(CelebATestPaths.hasPillow)))
     func realFilesMatchPillow() throws {
+        try Requirement.check(CelebATestPaths.hasPillow, "python3 with Pillow (pip: pillow)")
         let files = try Self.realFiles(40)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("latent-jpeg-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
