@@ -65,16 +65,16 @@ public enum Parallel {
 @inlinable
 public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    // One task-local read per call (not per item or chunk).
-    let threads = Parallel.threadCount
-    let chunks = min(threads, max(1, count / max(1, grain)))
+    // One task-local read per call (not per item); no task-local work at all per chunk unless a
+    // `withThreadCount` scope is active.
+    let scoped = Parallel.scopedThreadCount
+    let chunks = min(scoped ?? Parallel.defaultCount, max(1, count / max(1, grain)))
     if chunks <= 1 {
         body(0..<count)
         return
     }
     // The worker threads of concurrentPerform are not the caller's task: bind the caller's count there
     // too, so a kernel nested in a chunk sees the same count rather than the process-wide default.
-    let scoped = Parallel.scopedThreadCount
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
