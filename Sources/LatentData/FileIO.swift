@@ -26,8 +26,40 @@ public enum FileIOError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A simulated failure of `FileIO.writeAtomically`, for tests of what a failed write leaves behind (a
+/// disk that fills up midway, a flush or rename the system refuses). Bound with `FileIO.withWriteFault`.
+public struct WriteFault: Sendable, Equatable {
+    /// Where the write fails.
+    public enum Stage: Sendable, Equatable {
+        /// After this many bytes of the temporary file have been written.
+        case write(afterBytes: Int)
+        /// When the temporary file is flushed to disk (fsync).
+        case sync
+        /// When the temporary file is renamed over the target.
+        case rename
+    }
+    /// Where the write fails.
+    public var stage: Stage
+    /// The errno the failing call reports, e.g. `ENOSPC` (disk full) or `EIO`.
+    public var errorNumber: Int32
+
+    public init(_ stage: Stage, errorNumber: Int32) {
+        self.stage = stage
+        self.errorNumber = errorNumber
+    }
+}
+
 /// Whole-file reads and atomic writes; every file Latent writes goes through `writeAtomically`.
 public enum FileIO {
+    /// The fault `writeAtomically` simulates in this task, if any (see `withWriteFault`).
+    @TaskLocal static var writeFault: WriteFault?
+
+    /// Runs `body` with every `writeAtomically` it makes (in this task only: other tasks and threads write
+    /// normally) failing as `fault` says, after really doing the work before that point.
+    public static func withWriteFault<Result>(_ fault: WriteFault, _ body: () throws -> Result) rethrows -> Result {
+        try $writeFault.withValue(fault) { try body() }
+    }
+
     /// Reads the whole file at `path`.
     public static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -85,16 +117,25 @@ public enum FileIO {
         defer {
             if !ok { unlink(tempPath) }
         }
+        let fault = writeFault
         do {
+            if case .write(let afterBytes)? = fault?.stage {
+                try writeAll(fd: fd, bytes: bytes.prefix(max(0, afterBytes)), path: path)
+                throw FileIOError.writeFailed(path: path, reason: String(cString: strerror(fault!.errorNumber)))
+            }
             try writeAll(fd: fd, bytes: bytes, path: path)
-            guard fsync(fd) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+            guard fault?.stage != .sync && fsync(fd) == 0 else {
+                throw FileIOError.writeFailed(path: path, reason: fault.map { String(cString: strerror($0.errorNumber)) } ?? lastError())
+            }
             guard fchmod(fd, 0o644) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
         } catch {
             close(fd)
             throw error
         }
         guard close(fd) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
-        guard rename(tempPath, path) == 0 else { throw FileIOError.writeFailed(path: path, reason: lastError()) }
+        guard fault?.stage != .rename && rename(tempPath, path) == 0 else {
+            throw FileIOError.writeFailed(path: path, reason: fault.map { String(cString: strerror($0.errorNumber)) } ?? lastError())
+        }
         ok = true
     }
 

@@ -300,7 +300,10 @@ struct CelebARealDataTests {
         #expect(celeba.valid.count > 0 && celeba.test.count > 0)
         #expect(celeba.train.attributeNames.count == 40 && celeba.train.attributeNames.first == "5_o_Clock_Shadow")
         #expect(!celeba.train.attributes.contains(0))
-        guard CelebATestPaths.hasPillow else { return }
+        guard CelebATestPaths.hasPillow else {
+            if Requirement.isCI { try Requirement.check(false, "python3 with Pillow (pip: pillow)") }
+            return
+        }
         let out = root.appendingPathComponent("pillow")
         let sample = Array(celeba.train.names.prefix(12))
         let status = try CelebATestPaths.run(
@@ -317,10 +320,12 @@ struct CelebARealDataTests {
     }
 }
 
-@Suite("CelebA from a zip of real files", .enabled(if: CelebATestPaths.hasRealCelebA && CelebATestPaths.hasPillow), .serialized)
+@Suite("CelebA from a zip of real files",
+       .enabled(if: CelebATestPaths.hasRealCelebA && Requirement.runs(CelebATestPaths.hasPillow)), .serialized)
 struct CelebARealZipTests {
     @Test("A zip of real files (made by Python's zipfile) gives the same crops as the folder")
     func zipOfRealFilesMatchesFolder() throws {
+        try Requirement.check(CelebATestPaths.hasPillow, "python3 with Pillow (pip: pillow)")
         let root = try temporaryFolder("realzip")
         defer { try? FileManager.default.removeItem(at: root) }
         let folderRoot = root.appendingPathComponent("folder")

@@ -97,8 +97,9 @@ struct ChartTests {
     }
 
     @Test("a chart stack draws each chart below the last, with its own clip path",
-          .enabled(if: hasRSVG, "rsvg-convert not installed"))
+          .enabled(if: Requirement.runs(hasRSVG), "rsvg-convert not installed"))
     func stack() throws {
+        try Requirement.check(hasRSVG, "rsvg-convert (apt: librsvg2-bin)")
         let top = LineChart(title: "MSE", series: [train], width: 640, height: 300)
         let bottom = LineChart(title: "KL", series: [test], width: 640, height: 300)
         let svg = ChartStack([top, bottom]).svg()
@@ -125,8 +126,9 @@ struct ChartTests {
     }
 
     @Test("charts render with rsvg-convert and show their colours",
-          .enabled(if: hasRSVG, "rsvg-convert not installed"))
+          .enabled(if: Requirement.runs(hasRSVG), "rsvg-convert not installed"))
     func renders() throws {
+        try Requirement.check(hasRSVG, "rsvg-convert (apt: librsvg2-bin)")
         let folder = try makeScratchFolder("svg")
         let line = try renderSVG(try LineChart(title: "losses", series: [train, test], logY: true).write(to: folder + "/line.svg"))
         #expect(line.width == 720 && line.height == 440)

@@ -205,4 +205,80 @@ struct CheckpointTests {
         #expect(decoded == metadata)
         #expect(tensors.count == 1 && tensors[0].tensor.shape == [0])
     }
+
+    /// The files in `folder` (names only).
+    private func listing(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
+    @Test("a checkpoint write that fails midway leaves the previous checkpoint intact and names the file and why",
+          arguments: [
+            WriteFault(.write(afterBytes: 0), errorNumber: ENOSPC),
+            WriteFault(.write(afterBytes: 700), errorNumber: ENOSPC),
+            WriteFault(.write(afterBytes: 100_000_000), errorNumber: ENOSPC),  // all bytes written, then refused
+            WriteFault(.sync, errorNumber: EIO),
+            WriteFault(.rename, errorNumber: EROFS),
+          ])
+    func failedWriteKeepsPrevious(fault: WriteFault) throws {
+        let folder = temporaryPath("faults")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/model.safetensors"
+        let first = TrainedModel(seed: 1)
+        try Checkpoint.save(model: first.model, optimizer: first.adam, rng: first.rng, epoch: 1, step: 10, config: [:], to: path)
+        let before = try FileIO.readFile(path)
+        let second = TrainedModel(seed: 2)
+        let newBytes = try Checkpoint.encode(model: second.model, optimizer: second.adam, rng: second.rng, epoch: 2, step: 20, config: [:])
+        #expect(newBytes != before && newBytes.count > 700)
+
+        #expect(throws: FileIOError.writeFailed(path: path, reason: String(cString: strerror(fault.errorNumber)))) {
+            try FileIO.withWriteFault(fault) {
+                try Checkpoint.save(model: second.model, optimizer: second.adam, rng: second.rng, epoch: 2, step: 20,
+                                    config: [:], to: path)
+            }
+        }
+        // The old file, byte for byte, and nothing else in the folder (the temporary file is gone).
+        #expect(try FileIO.readFile(path) == before)
+        #expect(try listing(folder) == ["model.safetensors"])
+        let restored = TrainedModel(seed: 3)
+        let info = try Checkpoint.load(from: path, into: restored.model, optimizer: restored.adam)
+        #expect(info.epoch == 1 && info.step == 10 && restored.state == first.state)
+        // The message names the checkpoint and the system's reason.
+        let message = "\(FileIOError.writeFailed(path: path, reason: String(cString: strerror(fault.errorNumber))))"
+        #expect(message.contains(path) && message.contains(String(cString: strerror(fault.errorNumber))))
+        // Outside the fault's scope the same save succeeds.
+        try Checkpoint.save(model: second.model, optimizer: second.adam, rng: second.rng, epoch: 2, step: 20, config: [:], to: path)
+        #expect(try FileIO.readFile(path) == newBytes)
+    }
+
+    @Test("an injected write fault stays in its task: a concurrent save elsewhere succeeds")
+    func faultIsTaskLocal() async throws {
+        let folder = temporaryPath("fault-scope")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = TrainedModel(seed: 4)
+        let bytes = try Checkpoint.encode(model: model.model, optimizer: model.adam, rng: model.rng, epoch: 0, step: 0, config: [:])
+        async let faulty: Bool = Task {
+            (try? FileIO.withWriteFault(WriteFault(.write(afterBytes: 10), errorNumber: ENOSPC)) {
+                try FileIO.writeAtomically(bytes, to: folder + "/a.safetensors")
+            }) != nil
+        }.value
+        async let clean: Bool = Task { (try? FileIO.writeAtomically(bytes, to: folder + "/b.safetensors")) != nil }.value
+        let (faultySucceeded, cleanSucceeded) = await (faulty, clean)
+        #expect(!faultySucceeded && cleanSucceeded)
+        #expect(try FileIO.readFile(folder + "/b.safetensors") == bytes)
+        #expect(!FileIO.fileExists(folder + "/a.safetensors"))
+    }
+
+    @Test("a checkpoint whose folder cannot exist (its parent is a regular file) fails naming that folder and why")
+    func parentIsAFile() throws {
+        // Root ignores permission bits, but not this: mkdir under a regular file is ENOTDIR for everyone.
+        let blocker = temporaryPath("blocker")
+        defer { FileIO.removeFile(blocker) }
+        try FileIO.writeAtomically("not a folder", to: blocker)
+        let path = blocker + "/runs/model.safetensors"
+        let model = TrainedModel(seed: 5)
+        #expect(throws: FileIOError.cannotCreateFolder(path: blocker + "/runs", reason: String(cString: strerror(ENOTDIR)))) {
+            try Checkpoint.save(model: model.model, optimizer: model.adam, rng: model.rng, epoch: 0, step: 0, config: [:], to: path)
+        }
+        #expect(try FileIO.readFile(blocker) == Array("not a folder".utf8))
+    }
 }

@@ -82,11 +82,12 @@ let hasPython: Bool = {
     return process.terminationStatus == 0
 }()
 
-@Suite("downloader against a local HTTP server", .serialized, .enabled(if: hasPython, "python3 not found"))
+@Suite("downloader against a local HTTP server", .serialized, .enabled(if: Requirement.runs(hasPython), "python3 not found"))
 struct DownloaderTests {
     let payload = sampleBytes(200_000, seed: 42)
 
     func serve() throws -> (LocalFileServer, String) {
+        try Requirement.check(hasPython, "python3")
         let served = try makeScratchFolder("served")
         try FileIO.writeAtomically(payload, to: served + "/data.bin")
         return (try LocalFileServer(serving: served), served)

@@ -34,6 +34,17 @@ private func scanDataStart(_ bytes: [UInt8]) -> Int? {
     return nil
 }
 
+/// nil when `decoded` and `expected` are equal byte for byte; else where they first differ and how many differ.
+private func firstMismatch(_ decoded: [UInt8], _ expected: [UInt8], width: Int, channels: Int) -> String? {
+    guard decoded != expected else { return nil }
+    guard decoded.count == expected.count else { return "\(decoded.count) samples, expected \(expected.count)" }
+    let differing = decoded.indices.filter { decoded[$0] != expected[$0] }
+    let first = differing[0]
+    let pixel = first / channels
+    return "\(differing.count) of \(decoded.count) samples differ; first at x \(pixel % width), y \(pixel / width), "
+        + "channel \(first % channels): \(decoded[first]) vs Pillow's \(expected[first])"
+}
+
 @Suite("JPEG decoder")
 struct JPEGTests {
     @Test("Fixture cases exist (the generator script has been run)")
@@ -41,17 +52,15 @@ struct JPEGTests {
         #expect(jpegCases.count >= 30)
     }
 
-    @Test("Decoded pixels match Pillow/libjpeg within mean |Δ| ≤ 1 and max |Δ| ≤ 8", arguments: jpegCases)
+    @Test("Decoded pixels equal Pillow/libjpeg's, every byte", arguments: jpegCases)
     func matchesPillow(name: String) throws {
         let image = try JPEGDecoder.decode(try fixtureBytes(name))
         let expected = try reference(name)
         #expect(image.width == expected.width && image.height == expected.height)
         #expect(image.channels == expected.channels)
         try #require(image.pixels.count == expected.samples.count)
-        let (mean, worst) = sampleDifference(image.interleaved(), expected.samples)
-        print("\(name): mean |Δ| \(mean), max |Δ| \(worst)")
-        #expect(mean <= 1.0, "\(name): mean |Δ| = \(mean)")
-        #expect(worst <= 8, "\(name): max |Δ| = \(worst)")
+        let mismatch = firstMismatch(image.interleaved(), expected.samples, width: expected.width, channels: expected.channels)
+        #expect(mismatch == nil, "\(name): \(mismatch ?? "")")
     }
 
     @Test("One decoder reused across images gives the same pixels as fresh decoders")
@@ -205,9 +214,10 @@ struct JPEGRealDataTests {
         }
     }
 
-    @Test("Real CelebA files match Pillow within mean |Δ| ≤ 1 and max |Δ| ≤ 8",
-          .enabled(if: CelebATestPaths.hasPillow))
+    @Test("Real CelebA files equal Pillow's decoding, every byte",
+          .enabled(if: Requirement.runs(CelebATestPaths.hasPillow)))
     func realFilesMatchPillow() throws {
+        try Requirement.check(CelebATestPaths.hasPillow, "python3 with Pillow (pip: pillow)")
         let files = try Self.realFiles(40)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("latent-jpeg-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -215,15 +225,13 @@ struct JPEGRealDataTests {
         let status = try CelebATestPaths.run(["python3", script, out.path] + files.map(\.path))
         try #require(status == 0)
         let decoder = JPEGDecoder()
-        var exact = 0
         for url in files {
             let image = try decoder.decode([UInt8](try Data(contentsOf: url)))
             let stem = url.deletingPathExtension().lastPathComponent
             let expected = try NetpbmImage(contentsOf: out.appendingPathComponent("\(stem).ppm"))
-            let (mean, worst) = sampleDifference(image.interleaved(), expected.samples)
-            if worst == 0 { exact += 1 }
-            #expect(mean <= 1.0 && worst <= 8, "\(stem): mean |Δ| \(mean), max |Δ| \(worst)")
+            try #require(image.pixels.count == expected.samples.count, "\(stem)")
+            let mismatch = firstMismatch(image.interleaved(), expected.samples, width: expected.width, channels: expected.channels)
+            #expect(mismatch == nil, "\(stem): \(mismatch ?? "")")
         }
-        print("real CelebA vs Pillow: \(exact) of \(files.count) bit-exact")
     }
 }

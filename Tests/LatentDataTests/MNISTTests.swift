@@ -98,8 +98,9 @@ struct MNISTTests {
     }
 
     @Test("real Fashion-MNIST: 60000/10000 images of 28×28, first training label 9 (ankle boot)",
-          .enabled(if: TestPaths.realFashionMNIST != nil, "Fashion-MNIST not installed"))
+          .enabled(if: Requirement.runs(TestPaths.realFashionMNIST != nil), "Fashion-MNIST not installed"))
     func realFashionMNIST() throws {
+        try Requirement.check(TestPaths.realFashionMNIST != nil, "Fashion-MNIST (apt: dataset-fashion-mnist)")
         let data = try FashionMNIST.spec.load(from: TestPaths.realFashionMNIST, download: false, environment: [:])
         #expect(data.train.count == 60_000 && data.test.count == 10_000)
         #expect(data.train.height == 28 && data.train.width == 28)

@@ -78,9 +78,10 @@ struct PNGTests {
     }
 
     @Test("Pillow decodes what our writer wrote to the same pixels, for every filter choice",
-          .enabled(if: hasPillow, "python3 with Pillow not found"),
+          .enabled(if: Requirement.runs(hasPillow), "python3 with Pillow not found"),
           arguments: [PNG.FilterChoice.adaptive, .fixed(0), .fixed(1), .fixed(2), .fixed(3), .fixed(4)])
     func pillowDecodesOurs(filter: PNG.FilterChoice) throws {
+        try Requirement.check(hasPillow, "python3 with Pillow (pip: pillow)")
         let folder = try makeScratchFolder("pillow")
         for channels in [1, 3] {
             let image = testImage(width: 31, height: 17, channels: channels, seed: 9)

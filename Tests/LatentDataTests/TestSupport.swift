@@ -2,6 +2,22 @@ import Foundation
 import Testing
 @testable import LatentData
 
+/// What a gated test does when the tool or dataset it needs is missing: skip (with a message) on a
+/// developer's machine, but fail under `CI=true`, where CI is meant to have installed it — so a missing
+/// dependency cannot turn the tests that need it into silent skips while CI stays green.
+enum Requirement {
+    /// Whether the environment says this is CI (`.ci/run` exports `CI=true`).
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// Whether a test needing something should run: when it is available, and always under CI.
+    static func runs(_ available: Bool) -> Bool { available || isCI }
+
+    /// Fails the running test, naming `what`, when it is not available (reached only under CI).
+    static func check(_ available: Bool, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try #require(available, "CI=true but \(what) is missing: CI must provide it", sourceLocation: sourceLocation)
+    }
+}
+
 /// Paths of the package, found from this file's location.
 enum TestPaths {
     /// The package root (two folders above `Tests/LatentDataTests`).

@@ -36,19 +36,38 @@ struct ZIPTests {
         }
     }
 
-    @Test("Stored and deflated members hold the original JPEG bytes, which decode")
-    func membersDecodeAsJPEG() throws {
-        for archiveName in ["small.zip", "zip64.zip"] {
-            let archive = try ZIPArchive(bytes: try fixtureArchive(archiveName), name: archiveName)
-            let jpegs = archive.entries.filter { $0.name.hasPrefix("img_align_celeba/") && $0.name.hasSuffix(".jpg") }
-            #expect(jpegs.count == 2)
-            #expect(Set(jpegs.map(\.method)) == [0, 8], "one stored and one deflated member")
-            for (entry, fixture) in zip(jpegs, ["q75_420_17x9", "q75_444_35x29"]) {
-                let original = [UInt8](try Data(contentsOf: CelebATestPaths.fixtures("jpeg/\(fixture).jpg")))
-                let member = try archive.data(for: entry)
-                #expect(member == original)
-                #expect(try JPEGDecoder.decode(member) == JPEGDecoder.decode(original))
-            }
+    /// What `make_zip_fixtures.py` put into both archives: member → (compression method, bytes).
+    /// The JPEG members are the fixture files themselves; the text is the script's literal.
+    static func knownMembers() throws -> [(name: String, method: Int, bytes: [UInt8])] {
+        let text = Array(String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 40).utf8)
+        func jpeg(_ name: String) throws -> [UInt8] {
+            [UInt8](try Data(contentsOf: CelebATestPaths.fixtures("jpeg/\(name).jpg")))
+        }
+        return [
+            ("img_align_celeba/000001.jpg", 0, try jpeg("q75_420_17x9")),
+            ("img_align_celeba/000002.jpg", 8, try jpeg("q75_444_35x29")),
+            ("notes/readme.txt", 8, text),
+            ("empty.bin", 0, []),
+        ]
+    }
+
+    @Test("Stored and deflated members hold exactly the bytes Python's zipfile was given",
+          arguments: ["small.zip", "zip64.zip"])
+    func membersHoldKnownBytes(archiveName: String) throws {
+        let archive = try ZIPArchive(bytes: try fixtureArchive(archiveName), name: archiveName)
+        let known = try Self.knownMembers()
+        let files = archive.entries.filter { !$0.isFolder }
+        #expect(files.map(\.name) == known.map(\.name))
+        for (entry, want) in zip(files, known) {
+            #expect(entry.method == want.method, "\(entry.name): method \(entry.method)")
+            let member = try archive.data(for: entry)
+            #expect(member.count == want.bytes.count, "\(entry.name)")
+            let identical = member == want.bytes  // (not inside #expect: it would print both arrays)
+            #expect(identical, "\(entry.name): first differing byte at \(String(describing: zip(member, want.bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset))")
+        }
+        if archiveName == "small.zip" {
+            let folder = try #require(archive.entry(named: "img_align_celeba/"))
+            #expect(try archive.data(for: folder).isEmpty)
         }
     }
 
@@ -117,6 +136,26 @@ struct ZIPTests {
         } throws: { error in
             guard case .checksumMismatch(_, let member, let expected, _) = error as? ZIPError else { return false }
             return member == entry.name && expected == entry.crc32
+        }
+    }
+
+    @Test("A wrong CRC-32 in the central directory is reported with Python's CRC as the one found",
+          arguments: ["img_align_celeba/000001.jpg", "img_align_celeba/000002.jpg", "notes/readme.txt"])
+    func centralDirectoryCRCMismatch(member: String) throws {
+        var bytes = try fixtureArchive("small.zip")
+        let python = try #require(try expectedMembers()["small.zip"]?.first { $0.name == member })
+        // Find the member's central directory record (PK\1\2, name at +46) and flip one bit of its CRC (+16).
+        let name = Array(member.utf8)
+        let record = try #require((0..<(bytes.count - 46 - name.count)).first { at in
+            le32(bytes, at) == 0x0201_4B50 && Array(bytes[(at + 46)..<(at + 46 + name.count)]) == name
+        })
+        #expect(UInt32(le32(bytes, record + 16)) == python.crc)
+        bytes[record + 16] ^= 0x01
+        let damaged = try ZIPArchive(bytes: bytes, name: "small.zip")
+        let entry = try #require(damaged.entry(named: member))
+        #expect(throws: ZIPError.checksumMismatch(file: "small.zip", member: member,
+                                                  expected: python.crc ^ 0x01, found: python.crc)) {
+            try damaged.data(for: entry)
         }
     }
 

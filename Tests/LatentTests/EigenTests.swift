@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 @testable import Latent
 
@@ -162,18 +167,69 @@ struct EigenTests {
         for k in (samples - 1)..<features { #expect(abs(e.values[k]) < 1e-6 * e.values[0], "λ\(k) = \(e.values[k])") }
     }
 
-    @Test("a Float covariance from our GEMM decomposes like its Double counterpart")
+    /// u = 2⁻²⁴, the unit roundoff of Float.
+    static let floatRoundoff = Double(Float.ulpOfOne) / 2
+
+    @Test("a Float matrix with a known spectrum: eigenvalues within Weyl's bound of Float rounding",
+          arguments: [(40, 4), (150, 5)] as [(Int, UInt64)])
+    func floatKnownSpectrum(n: Int, seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        let values = (0..<n).map { _ in Double(generator.nextNormal()) * 10 }
+        let (exact, _) = makeRotatedDiagonal(values, seed: seed + 50)
+        // Round the upper triangle to Float and mirror it, so the Float matrix is exactly symmetric.
+        var scalars = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n { scalars[i * n + j] = Float(exact[i * n + j]); scalars[j * n + i] = scalars[i * n + j] } }
+        let e = try SymmetricEigendecomposition(Tensor(shape: [n, n], scalars: scalars))
+        // Rounding to Float changes A by E with |Eᵢⱼ| ≤ u·|Aᵢⱼ|, so ‖E‖₂ ≤ ‖E‖_F ≤ u·‖A‖_F, and (Weyl) no
+        // eigenvalue moves further. The Double reduction adds only ~n·ε_Double·‖A‖, far below it.
+        let frobenius = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let bound = Self.floatRoundoff * frobenius + Double(n) * Double.ulpOfOne * frobenius
+        let expected = values.sorted(by: >)
+        for k in 0..<n {
+            #expect(abs(e.values[k] - expected[k]) <= bound, "λ\(k): \(e.values[k]) vs \(expected[k]), bound \(bound)")
+        }
+        // The decomposition is of the Float matrix actually given (widened exactly), to Double accuracy.
+        let given = scalars.map(Double.init)
+        #expect(worstResidual(given, e) <= Double(n) * Double.ulpOfOne * frobenius)
+        #expect(worstOrthonormality(e.vectors, rows: n, columns: n) <= Double(n) * Double.ulpOfOne)
+    }
+
+    @Test("the Float tridiagonal [−1, 2, −1] matrix has eigenvalues 2 − 2cos(kπ/(n + 1))", arguments: [1, 2, 50, 200])
+    func secondDifference(n: Int) throws {
+        // Every entry is exact in Float, so the spectrum is known analytically to Double precision.
+        var matrix = Tensor.zeros([n, n])
+        for i in 0..<n {
+            matrix[i, i] = 2
+            if i + 1 < n { matrix[i, i + 1] = -1; matrix[i + 1, i] = -1 }
+        }
+        let e = try SymmetricEigendecomposition(matrix)
+        // Largest first: k = n … 1. ‖A‖₂ < 4, so n·ε_Double·4 bounds a backward-stable solver's error.
+        let bound = Double(n) * Double.ulpOfOne * 4
+        for (index, k) in (1...n).reversed().enumerated() {
+            let exact = 2 - 2 * cos(Double(k) * Double.pi / Double(n + 1))
+            #expect(abs(e.values[index] - exact) <= bound, "λ\(index) = \(e.values[index]) vs \(exact)")
+        }
+        #expect(worstOrthonormality(e.vectors, rows: n, columns: n) <= bound)
+        #expect(worstResidual(matrix.scalars.map(Double.init), e) <= bound)
+    }
+
+    @Test("a Float covariance from our GEMM: Double-accurate residual, orthonormal vectors, its trace")
     func floatCovariance() throws {
         var generator = SeededGenerator(seed: 3)
         let (n, d) = (500, 40)
         let x = Tensor.randomNormal([n, d], using: &generator) * Tensor(shape: [n, d], scalars: (0..<(n * d)).map { Float($0 % d + 1) / 10 })
         let covariance = matmul(x, x, transposeA: true) / Float(n)
         let e = try SymmetricEigendecomposition(covariance)
-        let reference = try SymmetricEigendecomposition(symmetric: covariance.scalars.map(Double.init), n: d)
-        for k in 0..<d { #expect(abs(e.values[k] - reference.values[k]) <= 1e-12 * reference.values[0]) }
+        // The solver decomposes (A + Aᵀ)/2 of the widened Float matrix; check against that directly.
+        let a = covariance.scalars.map(Double.init)
+        var symmetric = a
+        for i in 0..<d { for j in 0..<d { symmetric[i * d + j] = 0.5 * (a[i * d + j] + a[j * d + i]) } }
+        let frobenius = symmetric.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(worstResidual(symmetric, e) <= Double(d) * Double.ulpOfOne * frobenius)
+        #expect(worstOrthonormality(e.vectors, rows: d, columns: d) <= Double(d) * Double.ulpOfOne)
         #expect(e.valuesTensor.shape == [d] && e.vectorsTensor(count: 5).shape == [5, d])
-        let trace = (0..<d).reduce(0.0) { $0 + Double(covariance[$1, $1]) }
-        #expect(abs(e.values.reduce(0, +) - trace) < 1e-6 * trace)
+        let trace = (0..<d).reduce(0.0) { $0 + symmetric[$1 * d + $1] }
+        #expect(abs(e.values.reduce(0, +) - trace) <= Double(d) * Double.ulpOfOne * frobenius)
     }
 
     @Test("bad input is refused with a message: not square, not symmetric, not finite")
@@ -218,6 +274,37 @@ struct RandomizedEigenTests {
         }
         let rows = randomized.vectors.scalars.map(Double.init)
         #expect(worstOrthonormality(rows, rows: k, columns: d) < 1e-5)
+    }
+
+    @Test("top-k of a Float operator with a known spectrum: its eigenvalues and eigenvectors",
+          arguments: [(1, 4), (5, 8), (12, 16)])
+    func knownSpectrum(k: Int, oversampling: Int) throws {
+        // A = Qᵀ diag(λ) Q with λⱼ = 100·0.6ʲ: the gaps are wide, so 6 power steps leave a subspace error
+        // of about 0.6^(oversampling·13), negligible; what remains is Float's rounding of A and of A·Ω.
+        let d = 60
+        let values = (0..<d).map { 100 * pow(0.6, Double($0)) }
+        let (exact, q) = makeRotatedDiagonal(values, seed: 17)
+        var scalars = [Float](repeating: 0, count: d * d)
+        for i in 0..<d { for j in i..<d { scalars[i * d + j] = Float(exact[i * d + j]); scalars[j * d + i] = scalars[i * d + j] } }
+        let a = Tensor(shape: [d, d], scalars: scalars)
+        var rng = SeededGenerator(seed: 1)
+        let randomized = try RandomizedEigendecomposition(
+            dimension: d, count: k, oversampling: oversampling, powerIterations: 6, using: &rng
+        ) { block in matmul(block, a) }
+        // Float error budget: rounding A (u·‖A‖_F, Weyl) and each A·v in Float (γ_d = d·u, times ‖A‖_F
+        // for a unit v) — the Rayleigh–Ritz values inherit both.
+        let u = EigenTests.floatRoundoff
+        let frobenius = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let bound = (1 + Double(d)) * u * frobenius
+        for i in 0..<k {
+            #expect(abs(randomized.values[i] - values[i]) <= bound, "λ\(i): \(randomized.values[i]) vs \(values[i]), bound \(bound)")
+            // Vector i is ± row i of Q; the angle error is the value error over the gap λᵢ − λᵢ₊₁ (Davis–Kahan).
+            var overlap = 0.0
+            for j in 0..<d { overlap += Double(randomized.vectors[i, j]) * q[i * d + j] }
+            let gap = values[i] - values[i + 1]
+            #expect(1 - abs(overlap) <= pow(bound / gap, 2) + Double(d) * u, "vector \(i) overlaps its true direction by \(overlap)")
+        }
+        #expect(worstOrthonormality(randomized.vectors.scalars.map(Double.init), rows: k, columns: d) <= Double(d) * u)
     }
 
     @Test("an operator of rank below the block size still yields an orthonormal basis")

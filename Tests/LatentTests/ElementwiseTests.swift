@@ -6,12 +6,9 @@ struct ElementwiseTests {
     /// Sizes around the SIMD width, and above twice the parallel grain so two threads split the work.
     static let counts = [1, 15, 16, 17, 1000, 2 * Elementwise.grain + 37]
 
-    /// Runs `body` with `Parallel.threadCount` set to `threads`, then restores it.
+    /// Runs `body` with kernels on `threads` threads (for this test only: other tests are unaffected).
     func withThreads(_ threads: Int, _ body: () -> Void) {
-        let saved = Parallel.threadCount
-        Parallel.threadCount = threads
-        defer { Parallel.threadCount = saved }
-        body()
+        Parallel.withThreadCount(threads, body)
     }
 
     func randomArray(_ count: Int, seed: UInt64) -> [Float] {

@@ -180,24 +180,19 @@ struct GemmThreadTests {
 
     @Test("gemm equals the reference on 1 and 2 threads", arguments: shapes, [1, 2])
     func threads(shape: (Int, Int, Int), threads: Int) {
-        let saved = Parallel.threadCount
-        Parallel.threadCount = threads
-        defer { Parallel.threadCount = saved }
-        for (ta, tb) in transpositions {
-            expectMatchesReference(GemmCase(m: shape.0, n: shape.1, k: shape.2, transposeA: ta, transposeB: tb,
-                                            alpha: 1.25, beta: 0.5, padA: 1, padB: 2, padC: 3))
+        Parallel.withThreadCount(threads) {
+            for (ta, tb) in transpositions {
+                expectMatchesReference(GemmCase(m: shape.0, n: shape.1, k: shape.2, transposeA: ta, transposeB: tb,
+                                                alpha: 1.25, beta: 0.5, padA: 1, padB: 2, padC: 3))
+            }
         }
     }
 
     @Test("the result does not depend on the thread count, bit for bit", arguments: shapes)
     func sameOnAnyThreadCount(shape: (Int, Int, Int)) {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
         let problem = GemmCase(m: shape.0, n: shape.1, k: shape.2, transposeB: true, beta: 1)
-        Parallel.threadCount = 1
-        let one = runGemm(problem).fast
-        Parallel.threadCount = 2
-        let two = runGemm(problem).fast
+        let one = Parallel.withThreadCount(1) { runGemm(problem).fast }
+        let two = Parallel.withThreadCount(2) { runGemm(problem).fast }
         #expect(one == two, "\(problem.testDescription): 1 and 2 threads differ")
     }
 }

@@ -2,10 +2,14 @@ import Testing
 @testable import Latent
 
 /// A real layer whose backward is wrong by 1% in one coordinate of one tensor — the checker must notice.
+/// The coordinate is the largest gradient unless `coordinate` (a flat offset) is given.
 final class OffByOnePercent: Layer, CustomStringConvertible {
     let inner: any Layer
     let corruptInput: Bool
-    init(_ inner: any Layer, corruptInput: Bool) { self.inner = inner; self.corruptInput = corruptInput }
+    let coordinate: Int?
+    init(_ inner: any Layer, corruptInput: Bool, coordinate: Int? = nil) {
+        self.inner = inner; self.corruptInput = corruptInput; self.coordinate = coordinate
+    }
     var description: String { "OffByOnePercent(\(inner))" }
     var isTraining: Bool { get { inner.isTraining } set { inner.isTraining = newValue } }
     var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
@@ -15,15 +19,49 @@ final class OffByOnePercent: Layer, CustomStringConvertible {
         let before = weight.grad
         var dx = inner.backward(dy)
         if corruptInput {
-            let i = dx.scalars.indices.max { abs(dx.scalars[$0]) < abs(dx.scalars[$1]) }!
+            let i = coordinate ?? dx.scalars.indices.max { abs(dx.scalars[$0]) < abs(dx.scalars[$1]) }!
             dx.scalars[i] *= 1.01
         } else {
             let delta = weight.grad - before
-            let i = delta.scalars.indices.max { abs(delta.scalars[$0]) < abs(delta.scalars[$1]) }!
+            let i = coordinate ?? delta.scalars.indices.max { abs(delta.scalars[$0]) < abs(delta.scalars[$1]) }!
             weight.grad.scalars[i] += 0.01 * delta.scalars[i]
         }
         return dx
     }
+}
+
+/// A real layer whose backward returns a zero gradient for the input (`parameter == nil`) or leaves the
+/// named parameter's gradient at zero.
+final class ZeroedGradient: Layer, CustomStringConvertible {
+    let inner: any Layer
+    let parameter: String?
+    init(_ inner: any Layer, parameter: String? = nil) { self.inner = inner; self.parameter = parameter }
+    var description: String { "ZeroedGradient(\(inner), \(parameter ?? "input"))" }
+    var isTraining: Bool { get { inner.isTraining } set { inner.isTraining = newValue } }
+    var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
+    var namedBuffers: [(name: String, value: Tensor)] { inner.namedBuffers }
+    func setBuffer(_ name: String, to value: Tensor) { inner.setBuffer(name, to: value) }
+    func forward(_ x: Tensor) -> Tensor { inner.forward(x) }
+    func backward(_ dy: Tensor) -> Tensor {
+        let target = inner.namedParameters.first { $0.name == parameter }?.parameter
+        let before = target?.grad
+        let dx = inner.backward(dy)
+        if let target, let before { target.grad = before }
+        return parameter == nil ? Tensor.zeros(dx.shape) : dx
+    }
+}
+
+/// The analytic gradient `gradientCheck` compares against: tensor 0 is ∂L/∂input, tensor k ≥ 1 the k-th
+/// parameter's, for L = Σ w·y with the same w (the first draw of `SeededGenerator(seed: seed)`).
+func gradientCheckAnalytic(_ layer: any Layer, input: Tensor, tensor: Int, seed: UInt64) -> [Float] {
+    var generator = SeededGenerator(seed: seed)
+    let y = layer.forward(input)
+    let w = Tensor.randomUniform(y.shape, low: -1, high: 1, using: &generator)
+    let saved = layer.namedParameters.map { $0.parameter.grad }
+    defer { for (entry, grad) in zip(layer.namedParameters, saved) { entry.parameter.grad = grad } }
+    for entry in layer.namedParameters { entry.parameter.zeroGrad() }
+    let dx = layer.backward(w)
+    return tensor == 0 ? dx.scalars : layer.namedParameters[tensor - 1].parameter.grad.scalars
 }
 
 @Suite("GradientChecks")
@@ -45,6 +83,46 @@ struct GradientChecks {
         #expect(!broken.passed, "\(broken)")
         #expect(broken.worst?.name == (corruptInput ? "input" : "weight"))
         #expect(broken.description.contains("FAILED"))
+    }
+
+    @Test("the sampled check (tensors above samplesPerTensor) catches a 1% error at a random coordinate when its seed samples it",
+          arguments: [true, false])
+    func sampledCheckCatchesOnePercent(corruptInput: Bool) throws {
+        // Input [8, 40] (320 coordinates) and weight [12, 40] (480) are both above the 200 sampled per tensor.
+        var generator = SeededGenerator(seed: 41)
+        let layer = Linear(inFeatures: 40, outFeatures: 12, using: &generator)
+        let x = Tensor.randomNormal([8, 40], using: &generator)
+        let tensor = corruptInput ? 0 : 1
+        var planter = SeededGenerator(seed: 2024)
+        var caught = 0, missed = 0
+        for seed in 0..<UInt64(10) {
+            // The seed picks the loss weights w and the sample. The planted coordinate is uniform (the test's
+            // own generator) among those whose true gradient for this w is at least half the rms: a 1% error
+            // of a much smaller gradient falls under the allowance 0.5%·(|g| + 0.1·scale) + rounding floor.
+            let truth = gradientCheckAnalytic(layer, input: x, tensor: tensor, seed: seed)
+            let rms = (truth.reduce(0) { $0 + $1 * $1 } / Float(truth.count)).squareRoot()
+            let candidates = truth.indices.filter { abs(truth[$0]) >= 0.5 * rms }
+            let planted = candidates[Int(planter.next() % UInt64(candidates.count))]
+            let honest = gradientCheck(layer, input: x, seed: seed)
+            let report = honest.tensors[tensor]
+            #expect(honest.passed, "\(honest)")
+            // 199 random coordinates plus the largest gradient (200, or 199 when the largest was drawn).
+            #expect((199...200).contains(report.checkedCount) && Set(report.checkedIndices).count == report.checkedCount)
+            let result = gradientCheck(OffByOnePercent(layer, corruptInput: corruptInput, coordinate: planted), input: x, seed: seed)
+            #expect(result.tensors[tensor].checkedIndices == report.checkedIndices, "the sample depends on the seed only")
+            if report.checkedIndices.contains(planted) {
+                caught += 1
+                #expect(!result.passed, "seed \(seed), planted at \(planted): \(result)")
+                #expect(result.worst?.name == report.name, "seed \(seed): \(result)")
+                #expect(result.worst?.worstIndex == [planted / 40, planted % 40], "seed \(seed): \(result)")
+            } else {
+                // Outside the sample the error is not seen: per seed the detection probability is about
+                // 200/count (62% for the input, 42% for the weight).
+                missed += 1
+                #expect(result.passed, "seed \(seed): \(result)")
+            }
+        }
+        #expect(caught > 0 && missed > 0, "caught \(caught), missed \(missed)")
     }
 
     @Test("a coordinate sitting on a kink is skipped, not failed; a wrong gradient elsewhere still fails")
@@ -135,17 +213,56 @@ struct GradientChecks {
           arguments: [(2, true), (5, true), (5, false)])
     func batchNorm1d(batch: Int, training: Bool) {
         var generator = SeededGenerator(seed: UInt64(batch))
-        let layer = BatchNorm1d(numFeatures: 4)
+        let layer = Self.batchNorm1d(batch: batch, training: training, using: &generator)
+        let x = Tensor.randomNormal([batch, 4], mean: 0.3, std: 1.5, using: &generator)
+        let result = gradientCheck(layer, input: x)
+        expectSmoothPass(result)
+    }
+
+    /// BatchNorm1d(4) with random affine parameters and running statistics. At batch 2 in training,
+    /// x̂ = ±d/√(d² + 4·eps) for the difference d of the two samples: with the default eps (1e-5),
+    /// ∂x̂/∂x is O(eps/d²) ≈ 1e-5, below what Float central differences can resolve (rounding y moves the
+    /// loss as much). With eps = 0.5 that gradient is O(0.1) and the same backward formula is judged.
+    static func batchNorm1d(batch: Int, training: Bool, using generator: inout SeededGenerator) -> BatchNorm1d {
+        let layer = BatchNorm1d(numFeatures: 4, eps: batch == 2 && training ? 0.5 : 1e-5)
         layer.weight!.value = Tensor.randomUniform([4], low: 0.5, high: 1.5, using: &generator)
         layer.bias!.value = Tensor.randomNormal([4], using: &generator)
         layer.setBuffer("running_mean", to: Tensor.randomNormal([4], using: &generator))
         layer.setBuffer("running_var", to: Tensor.randomUniform([4], low: 0.5, high: 2, using: &generator))
         layer.isTraining = training
+        return layer
+    }
+
+    @Test("a zeroed input or parameter gradient fails the check, however small the true gradient",
+          arguments: [(2, true), (5, true), (5, false)])
+    func zeroedGradientFails(batch: Int, training: Bool) {
+        var generator = SeededGenerator(seed: UInt64(batch))
+        let layer = Self.batchNorm1d(batch: batch, training: training, using: &generator)
         let x = Tensor.randomNormal([batch, 4], mean: 0.3, std: 1.5, using: &generator)
-        // At batch 2 in training, x̂ = ±√(σ²/(σ² + eps)) whatever x is: ∂y/∂x is O(eps/σ²) ≈ 1e-3 and
-        // the loss barely moves, so Float32 rounding in y sets the floor of the comparison.
-        let result = gradientCheck(layer, input: x, absoluteTolerance: batch == 2 && training ? 5e-4 : 1e-4)
-        expectSmoothPass(result)
+        for parameter in [nil, "weight", "bias"] as [String?] {
+            let result = gradientCheck(ZeroedGradient(layer, parameter: parameter), input: x)
+            #expect(!result.passed, "\(result)")
+            #expect(result.worst?.name == parameter ?? "input", "\(result)")
+        }
+    }
+
+    @Test("a zeroed input gradient fails for every layer kind", arguments: ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm2d", "Tanh", "Sigmoid", "LeakyReLU"])
+    func zeroedInputGradientFailsEverywhere(kind: String) {
+        var generator = SeededGenerator(seed: 31)
+        let (layer, shape): (any Layer, [Int]) = switch kind {
+        case "Linear": (Linear(inFeatures: 5, outFeatures: 3, using: &generator), [2, 5])
+        case "Conv2d": (Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1, using: &generator), [2, 2, 5, 5])
+        case "ConvTranspose2d": (ConvTranspose2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, using: &generator), [2, 2, 3, 3])
+        case "BatchNorm2d": (BatchNorm2d(numFeatures: 2), [2, 2, 3, 3])
+        case "Tanh": (Tanh(), [2, 6])
+        case "Sigmoid": (Sigmoid(), [2, 6])
+        default: (LeakyReLU(negativeSlope: 0.2), [2, 6])
+        }
+        let x = Self.awayFromZero(shape, using: &generator)
+        #expect(gradientCheck(layer, input: x).passed)
+        let zeroed = gradientCheck(ZeroedGradient(layer), input: x)
+        #expect(!zeroed.passed, "\(zeroed)")
+        #expect(zeroed.tensors[0].name == "input" && !zeroed.tensors[0].passed, "\(zeroed)")
     }
 
     @Test("BatchNorm2d backward matches central differences (training at batch 2 and 5, eval, not affine)",
@@ -207,7 +324,9 @@ struct GradientChecks {
             Unflatten([6, 1, 1]),
             ConvTranspose2d(inChannels: 6, outChannels: 2, kernelSize: 3, stride: 2, using: &generator),
             Sigmoid())
-        let result = gradientCheck(model, input: Tensor.randomNormal([3, 2, 5, 4], using: &generator))
+        // ε = 5e-3: BatchNorm at batch 3 makes the loss strongly curved in the conv weights, and D(ε)'s ε² truncation
+        // error would exceed the (relative) allowance and read as a kink at ε = 1e-2.
+        let result = gradientCheck(model, input: Tensor.randomNormal([3, 2, 5, 4], using: &generator), epsilon: 5e-3)
         expectSmoothPass(result)
         #expect(result.tensors.map(\.name) == ["input", "0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias", "6.weight", "6.bias"])
     }

@@ -11,7 +11,16 @@
 // analytic value. Float32 makes this delicate: the loss is accumulated in Double, ε is large
 // (1e-2 by default), and the comparison is relative with a floor:
 //
-//     |analytic − numerical| ≤ tolerance · (|numerical| + 0.1 · rms(analytic over the tensor)) + absoluteTolerance
+//     |analytic − numerical| ≤ tolerance · (|numerical| + 0.1 · scale) + rounding floor + absoluteTolerance
+//
+// where scale = max(rms of the analytic gradient over the tensor, rms of the numerical one over the
+// checked coordinates): relative to the gradient's own size, so a backward that returns zeros (or a tiny
+// multiple of the truth) cannot shrink the allowed difference and pass. The rounding floor,
+// 4·u·‖w⊙y‖₂/ε (u = 2⁻²⁴; for a function, 4·u·|f|/ε), is the smallest derivative central differences
+// of a Float loss resolve: below it (a gradient that is exactly zero, like a conv bias feeding BatchNorm)
+// the check cannot judge, and a zeroed gradient fails only where the true one is above it. So make the
+// checked gradients large (e.g. BatchNorm at batch 2 with a large eps), and keep absoluteTolerance (0 by
+// default) far below them.
 //
 // Kinks (ReLU at 0) break central differences. A coordinate whose two estimates D(ε) and D(ε/2)
 // disagree by more than the allowed difference is not smooth there (a perturbation crossed a kink):
@@ -26,6 +35,8 @@ public struct GradientCheckTensorReport: CustomStringConvertible, Sendable {
     public let shape: [Int]
     /// How many coordinates were perturbed.
     public let checkedCount: Int
+    /// The flat (row-major) offsets of the perturbed coordinates, in the order they were checked.
+    public let checkedIndices: [Int]
     /// How many of them were skipped because the loss is not smooth there (a kink within ε).
     public let skippedCount: Int
     /// The worst coordinate as a multi-index into `shape` (e.g. `[1, 0, 2, 3]`).
@@ -87,12 +98,13 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
 ///   - name: what to call the layer in the result (defaults to its description).
 ///   - epsilon: the central-difference step.
 ///   - tolerance: the allowed relative difference.
-///   - absoluteTolerance: the allowed absolute difference on top of it.
+///   - absoluteTolerance: an allowed absolute difference on top of it (0: the comparison is relative to the
+///     gradient's scale; an absolute floor above the true gradients would let a zero gradient pass).
 ///   - samplesPerTensor: how many coordinates of each tensor to perturb at most.
 ///   - seed: seeds the loss weights w and the coordinate sample.
 public func gradientCheck(
     _ layer: any Layer, input: Tensor, name: String? = nil,
-    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 1e-4,
+    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 0,
     samplesPerTensor: Int = 200, seed: UInt64 = 0
 ) -> GradientCheckResult {
     var generator = SeededGenerator(seed: seed)
@@ -107,6 +119,9 @@ public func gradientCheck(
     // Analytic: one forward, then backward with ∂L/∂y = w.
     let output = layer.forward(input)
     let weights = Tensor.randomUniform(output.shape, low: -1, high: 1, using: &generator)
+    var termSquares = 0.0
+    for i in 0..<output.count { let t = Double(weights.scalars[i]) * Double(output.scalars[i]); termSquares += t * t }
+    let floor = absoluteTolerance + roundingFloor(lossTermsNorm: termSquares.squareRoot(), epsilon: epsilon)
     for (entry) in parameters { entry.parameter.zeroGrad() }
     let inputGradient = layer.backward(weights)
     precondition(inputGradient.shape == input.shape,
@@ -125,7 +140,7 @@ public func gradientCheck(
     var x = input
     reports.append(checkTensor(
         name: "input", shape: input.shape, analytic: inputGradient, epsilon: epsilon, tolerance: tolerance,
-        absoluteTolerance: absoluteTolerance, samples: samplesPerTensor, generator: &generator,
+        floor: floor, samples: samplesPerTensor, generator: &generator,
         perturb: { index, delta in
             let original = x.scalars[index]
             x.scalars[index] = original + delta
@@ -138,7 +153,7 @@ public func gradientCheck(
         let parameter = entry.parameter
         reports.append(checkTensor(
             name: entry.name, shape: parameter.value.shape, analytic: parameter.grad, epsilon: epsilon,
-            tolerance: tolerance, absoluteTolerance: absoluteTolerance, samples: samplesPerTensor,
+            tolerance: tolerance, floor: floor, samples: samplesPerTensor,
             generator: &generator,
             perturb: { index, delta in
                 let original = parameter.value.scalars[index]
@@ -162,13 +177,14 @@ public func gradientCheck(
 ///   - function: computes the value and the gradient with respect to each input, in order.
 public func gradientCheck(
     name: String, inputs: [(name: String, value: Tensor)],
-    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 1e-4,
+    epsilon: Float = 1e-2, tolerance: Float = 5e-3, absoluteTolerance: Float = 0,
     samplesPerTensor: Int = 200, seed: UInt64 = 0,
     function: ([Tensor]) -> (value: Float, gradients: [Tensor])
 ) -> GradientCheckResult {
     var generator = SeededGenerator(seed: seed)
     var values = inputs.map(\.value)
-    let analytic = function(values).gradients
+    let (value, analytic) = function(values)
+    let floor = absoluteTolerance + roundingFloor(lossTermsNorm: Double(abs(value)), epsilon: epsilon)
     precondition(analytic.count == inputs.count,
                  "\(name): function returned \(analytic.count) gradients for \(inputs.count) inputs")
     var reports: [GradientCheckTensorReport] = []
@@ -177,7 +193,7 @@ public func gradientCheck(
                      "\(name): gradient for \(input.name) has shape \(analytic[k].shape), input has \(input.value.shape)")
         reports.append(checkTensor(
             name: input.name, shape: input.value.shape, analytic: analytic[k], epsilon: epsilon,
-            tolerance: tolerance, absoluteTolerance: absoluteTolerance, samples: samplesPerTensor,
+            tolerance: tolerance, floor: floor, samples: samplesPerTensor,
             generator: &generator,
             perturb: { index, delta in
                 let original = values[k].scalars[index]
@@ -193,12 +209,12 @@ public func gradientCheck(
 /// Compares `analytic` with central differences of `perturb(index, ±epsilon)` on sampled coordinates.
 private func checkTensor(
     name: String, shape: [Int], analytic: Tensor, epsilon: Float, tolerance: Float,
-    absoluteTolerance: Float, samples: Int, generator: inout SeededGenerator,
+    floor: Float, samples: Int, generator: inout SeededGenerator,
     perturb: (Int, Float) -> Double
 ) -> GradientCheckTensorReport {
     let count = analytic.count
     guard count > 0 else {
-        return GradientCheckTensorReport(name: name, shape: shape, checkedCount: 0, skippedCount: 0, worstIndex: [],
+        return GradientCheckTensorReport(name: name, shape: shape, checkedCount: 0, checkedIndices: [], skippedCount: 0, worstIndex: [],
                                          analytic: 0, numerical: 0, errorRatio: 0)
     }
     // Which coordinates: all of a small tensor, else a random sample plus the largest gradient.
@@ -210,18 +226,27 @@ private func checkTensor(
         let largest = analytic.scalars.indices.max { abs(analytic.scalars[$0]) < abs(analytic.scalars[$1]) }!
         if !indices.contains(largest) { indices.append(largest) }
     }
-    var squares = 0.0
-    for value in analytic.scalars { squares += Double(value) * Double(value) }
-    let rms = Float((squares / Double(count)).squareRoot())
+    // Both estimates at every sampled coordinate first: the scale of the comparison needs them all.
+    let estimates = indices.map { index -> (wide: Double, narrow: Double) in
+        let wide = (perturb(index, epsilon) - perturb(index, -epsilon)) / (2 * Double(epsilon))
+        let narrow = (perturb(index, epsilon / 2) - perturb(index, -epsilon / 2)) / Double(epsilon)
+        return (wide, narrow)
+    }
+    // The gradient's scale: the larger of the analytic rms (whole tensor) and the numerical rms (sampled
+    // coordinates). Taking the numerical one too means a backward that returns zeros (or a tiny multiple of
+    // the truth) cannot shrink the allowed difference to nothing and pass.
+    var analyticSquares = 0.0
+    for value in analytic.scalars { analyticSquares += Double(value) * Double(value) }
+    var numericalSquares = 0.0
+    for (wide, narrow) in estimates { let n = (4 * narrow - wide) / 3; numericalSquares += n * n }
+    let scale = Float(max(analyticSquares / Double(count), numericalSquares / Double(indices.count)).squareRoot())
 
     var worst = (index: indices[0], analytic: Float(0), numerical: Float(0), ratio: -Float.infinity)
     var skipped = 0
-    for index in indices {
-        let wide = (perturb(index, epsilon) - perturb(index, -epsilon)) / (2 * Double(epsilon))
-        let narrow = (perturb(index, epsilon / 2) - perturb(index, -epsilon / 2)) / Double(epsilon)
+    for (index, (wide, narrow)) in zip(indices, estimates) {
         let numerical = Float((4 * narrow - wide) / 3)  // Richardson: the ε² error terms cancel
         let a = analytic.scalars[index]
-        let allowed = tolerance * (abs(numerical) + 0.1 * rms) + absoluteTolerance
+        let allowed = tolerance * (abs(numerical) + 0.1 * scale) + floor
         if abs(Float(wide - narrow)) > allowed {  // the two steps disagree: a kink within ε
             skipped += 1
             continue
@@ -231,9 +256,18 @@ private func checkTensor(
         if ratio > worst.ratio { worst = (index, a, numerical, ratio) }
     }
     return GradientCheckTensorReport(
-        name: name, shape: shape, checkedCount: indices.count, skippedCount: skipped,
+        name: name, shape: shape, checkedCount: indices.count, checkedIndices: indices, skippedCount: skipped,
         worstIndex: multiIndex(worst.index, in: shape),
         analytic: worst.analytic, numerical: worst.numerical, errorRatio: max(worst.ratio, 0))
+}
+
+/// The smallest derivative central differences of a Float loss can resolve: each loss term tᵢ = wᵢ·yᵢ
+/// carries a rounding error of a few units of u = 2⁻²⁴ (the forward's last operations), independent across
+/// terms, so one loss evaluation is off by about u·‖t‖₂, and the Richardson estimate
+/// (4·D(ε/2) − D(ε))/3 turns that into about 2·u·‖t‖₂/ε. The factor 4 allows ~2 u of error per term
+/// (measured on Linear(40, 30) at batch 8: the worst honest |analytic − numerical| is 0.3 of this floor).
+func roundingFloor(lossTermsNorm: Double, epsilon: Float) -> Float {
+    Float(4 * Double(Float.ulpOfOne / 2) * lossTermsNorm / Double(epsilon))
 }
 
 /// The row-major multi-index of flat offset `offset` in `shape`.

@@ -10,13 +10,42 @@ import Darwin
 /// Work is cut into at most `Parallel.threadCount` contiguous chunks of at least `grain` items, run
 /// with `DispatchQueue.concurrentPerform`. Small problems (fewer than `2 * grain` items) stay on the
 /// calling thread, so a tiny matrix never pays for a thread hop.
+///
+/// The thread count is a property of the work, not of the process: `Parallel.withThreadCount(n) { … }`
+/// binds it for everything the closure runs (a task-local value, so concurrent tasks — e.g. tests running
+/// in parallel — each see their own). Outside any such scope kernels use the process-wide default, which
+/// `LATENT_THREADS` sets at launch and `Parallel.threadCount = n` changes (the chapters' `--threads`).
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads: Int = defaultThreadCount()
 
-    /// How many threads kernels may use. Defaults to `LATENT_THREADS` if set, else the core count.
+    /// The count bound by `withThreadCount` for the current task (or thread), if any.
+    @TaskLocal public static var scopedThreadCount: Int?
+
+    /// How many threads kernels may use here: the count bound by the innermost `withThreadCount`, else
+    /// the process-wide default (`LATENT_THREADS` if set, else the core count).
+    ///
+    /// Setting it changes the process-wide default (not a count bound by `withThreadCount`, which wins
+    /// inside its scope): set it once at launch, and use `withThreadCount` for a scoped or concurrent count.
     public static var threadCount: Int {
-        get { configuredThreads }
+        get { scopedThreadCount ?? configuredThreads }
         set { configuredThreads = max(1, newValue) }
+    }
+
+    /// The process-wide default, whatever a `withThreadCount` scope says.
+    public static var defaultCount: Int { configuredThreads }
+
+    /// Runs `body` with kernels limited to `threads` threads (at least 1), for this task and the work it
+    /// starts; other tasks and threads are unaffected.
+    public static func withThreadCount<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
+        try $scopedThreadCount.withValue(max(1, threads)) { try body() }
+    }
+
+    /// Runs the async `body` with kernels limited to `threads` threads (at least 1), for this task and
+    /// its child tasks.
+    public static func withThreadCount<Result>(
+        _ threads: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        try await $scopedThreadCount.withValue(max(1, threads), operation: body, isolation: isolation)
     }
 
     private static func defaultThreadCount() -> Int {
@@ -36,17 +65,26 @@ public enum Parallel {
 @inlinable
 public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    let chunks = min(Parallel.threadCount, max(1, count / max(1, grain)))
+    // One task-local read per call (not per item); no task-local work at all per chunk unless a
+    // `withThreadCount` scope is active.
+    let scoped = Parallel.scopedThreadCount
+    let chunks = min(scoped ?? Parallel.defaultCount, max(1, count / max(1, grain)))
     if chunks <= 1 {
         body(0..<count)
         return
     }
+    // The worker threads of concurrentPerform are not the caller's task: bind the caller's count there
+    // too, so a kernel nested in a chunk sees the same count rather than the process-wide default.
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
-            shared.value(start..<end)
+            if let scoped {
+                Parallel.$scopedThreadCount.withValue(scoped) { shared.value(start..<end) }
+            } else {
+                shared.value(start..<end)
+            }
         }
     }
 }
