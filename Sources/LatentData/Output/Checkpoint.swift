@@ -160,6 +160,28 @@ public enum Checkpoint {
         return info
     }
 
+    /// Loads a PyTorch `state_dict` saved by `safetensors.torch.save_file` (no Latent metadata) into
+    /// `model`: every parameter and buffer by its PyTorch name, all or nothing. Refused, listing every
+    /// difference, when a name is missing or extra, a shape differs, or a parameter is not F32.
+    public static func loadStateDict(from path: String, into model: any Layer) throws {
+        let (tensors, _) = try SafeTensors.decode(try FileIO.readFile(path), file: path)
+        var byName: [String: StoredTensor] = [:]
+        for (name, tensor) in tensors { byName[name] = tensor }
+        var differences: [String] = []
+        var expected = Set<String>()
+        for (name, shape, isParameter) in model.namedParameters.map({ ($0.name, $0.parameter.value.shape, true) })
+            + model.namedBuffers.map({ ($0.name, $0.value.shape, false) }) {
+            expected.insert(name)
+            guard let stored = byName[name] else { differences.append("missing \(name) \(shape)"); continue }
+            if stored.shape != shape { differences.append("\(name): file has shape \(stored.shape), model has \(shape)") }
+            if isParameter && stored.dtype != .f32 { differences.append("\(name): file has \(stored.dtype), a parameter must be F32") }
+        }
+        for (name, tensor) in tensors where !expected.contains(name) { differences.append("unexpected \(name) \(tensor.shape) (not in the model)") }
+        guard differences.isEmpty else { throw CheckpointError.mismatch(file: path, differences: differences) }
+        for (name, parameter) in model.namedParameters { parameter.value = byName[name]!.tensor }
+        for (name, _) in model.namedBuffers { model.setBuffer(name, to: byName[name]!.tensor) }
+    }
+
     /// Reads only the metadata of a checkpoint (after verifying length and checksum).
     public static func info(of path: String) throws -> CheckpointInfo {
         let (_, metadata) = try verified(bytes: try FileIO.readFile(path), file: path)
