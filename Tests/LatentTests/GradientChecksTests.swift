@@ -198,6 +198,29 @@ struct GradientChecks {
         expectSmoothPass(result)
     }
 
+    /// The layer shapes the chapters train (seed 001's conv AE/VAE on 28×28 digits, seed 000's encoder on
+    /// 64×64 faces): 32–256 channels, 3×3 and 1×1 maps, and the branch of col2im that wide layers take
+    /// (channels ≥ 2 × threads), on 2 threads.
+    static let chapterShapes: [(name: String, layer: @Sendable () -> any Layer, input: [Int])] = [
+        ("Conv2d 1→32 k4 s2 p1, 28×28", { var g = SeededGenerator(seed: 31); return Conv2d(inChannels: 1, outChannels: 32, kernelSize: 4, stride: 2, padding: 1, using: &g) }, [2, 1, 28, 28]),
+        ("Conv2d 64→128 k3 s2, 7×7 → 3×3", { var g = SeededGenerator(seed: 32); return Conv2d(inChannels: 64, outChannels: 128, kernelSize: 3, stride: 2, using: &g) }, [2, 64, 7, 7]),
+        ("Conv2d 128→256 k3, 3×3 → 1×1", { var g = SeededGenerator(seed: 33); return Conv2d(inChannels: 128, outChannels: 256, kernelSize: 3, using: &g) }, [2, 128, 3, 3]),
+        ("ConvTranspose2d 256→128 k3, 1×1 → 3×3", { var g = SeededGenerator(seed: 34); return ConvTranspose2d(inChannels: 256, outChannels: 128, kernelSize: 3, using: &g) }, [2, 256, 1, 1]),
+        ("ConvTranspose2d 64→32 k4 s2 p1, 7×7 → 14×14", { var g = SeededGenerator(seed: 35); return ConvTranspose2d(inChannels: 64, outChannels: 32, kernelSize: 4, stride: 2, padding: 1, using: &g) }, [2, 64, 7, 7]),
+        ("Conv2d 3→32 k4 s2 p1, 32×32 of a face", { var g = SeededGenerator(seed: 36); return Conv2d(inChannels: 3, outChannels: 32, kernelSize: 4, stride: 2, padding: 1, using: &g) }, [2, 3, 32, 32]),
+        ("BatchNorm2d 128, 3×3", { BatchNorm2d(numFeatures: 128) }, [4, 128, 3, 3]),
+        ("Linear 1024→256", { var g = SeededGenerator(seed: 37); return Linear(inFeatures: 1024, outFeatures: 256, using: &g) }, [2, 1024]),
+    ]
+
+    @Test("at the chapters' sizes, backward matches central differences (2 threads)", arguments: 0..<chapterShapes.count)
+    func chapterSizes(index: Int) {
+        let (name, make, shape) = Self.chapterShapes[index]
+        var generator = SeededGenerator(seed: UInt64(100 + index))
+        let x = Tensor.randomNormal(shape, using: &generator)
+        let result = Parallel.withThreadCount(2) { gradientCheck(make(), input: x, name: name, samplesPerTensor: 30) }
+        expectSmoothPass(result)
+    }
+
     @Test("Conv2d and ConvTranspose2d without bias check too", arguments: [false, true])
     func convolutionWithoutBias(transposed: Bool) {
         var generator = SeededGenerator(seed: 5)
