@@ -174,6 +174,11 @@ public func gradientCheck(
 /// - Parameters:
 ///   - name: what was checked, e.g. `"mse(reduction: .mean)"`.
 ///   - inputs: the named input tensors, e.g. `[("prediction", xHat), ("target", x)]`.
+///   - epsilon: the central-difference step.
+///   - tolerance: the allowed relative difference (see the layer overload).
+///   - absoluteTolerance: an allowed absolute difference on top of it.
+///   - samplesPerTensor: how many coordinates of each input to perturb at most.
+///   - seed: seeds the coordinate sample.
 ///   - function: computes the value and the gradient with respect to each input, in order.
 public func gradientCheck(
     name: String, inputs: [(name: String, value: Tensor)],

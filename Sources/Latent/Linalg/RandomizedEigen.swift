@@ -27,7 +27,7 @@ public struct RandomizedEigendecomposition: Sendable {
     ///
     /// - Parameters:
     ///   - dimension: D, the order of the operator.
-    ///   - count: k, how many eigenpairs to return (k ≤ D).
+    ///   - k: how many eigenpairs to return (k ≤ D), the `count:` argument.
     ///   - oversampling: extra directions carried along (l = min(k + oversampling, D)).
     ///   - powerIterations: q, the number of subspace-iteration steps after the first product.
     ///   - generator: the source of the random start block Ω.
