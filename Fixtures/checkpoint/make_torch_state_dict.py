@@ -11,34 +11,27 @@ writes Fixtures/checkpoint/torch_vae_celeba.safetensors and torch_vae_celeba_out
 `TorchCheckpointTests` loads the first with `Checkpoint.loadStateDict` and compares with the second.
 """
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+from make_fixtures import celeba_vae, vae_celeba_image_bytes  # noqa: E402  (the parity fixture's model and images)
+
 
 def images(first, count):
-    """Bytes [count, 3, 64, 64] by formula, as [-1, 1] floats (`VAETrainingParityTests.images`)."""
-    n = torch.arange(first, first + count).view(-1, 1, 1, 1)
-    c = torch.arange(3).view(1, -1, 1, 1)
-    h = torch.arange(64).view(1, 1, -1, 1)
-    w = torch.arange(64).view(1, 1, 1, -1)
-    return ((n * 37 + c * 101 + h * h * 3 + w * 7 + h * w + (n * w) % 5) % 256).float() / 127.5 - 1
+    """The parity fixture's images by formula, as [-1, 1] floats (`VAETrainingParityTests.images`)."""
+    return vae_celeba_image_bytes(first, count).float() / 127.5 - 1
 
 
 def main():
     torch.manual_seed(2024)
     torch.set_num_threads(1)
     f, z = 2, 4
-    encoder = nn.Sequential(nn.Conv2d(3, f, 4, 2, 1), nn.BatchNorm2d(f), nn.ReLU(),
-                            nn.Conv2d(f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.ReLU(),
-                            nn.Conv2d(2 * f, 4 * f, 4, 2, 1), nn.BatchNorm2d(4 * f), nn.ReLU(),
-                            nn.Flatten(), nn.Linear(4 * f * 64, 2 * z))
-    decoder = nn.Sequential(nn.Linear(z, 4 * f * 64), nn.Unflatten(1, (4 * f, 8, 8)),
-                            nn.ConvTranspose2d(4 * f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.LeakyReLU(0.2),
-                            nn.ConvTranspose2d(2 * f, f, 4, 2, 1), nn.BatchNorm2d(f),
-                            nn.ConvTranspose2d(f, 3, 4, 2, 1), nn.Tanh())
+    encoder, decoder = celeba_vae(f, z)
     model = nn.ModuleDict({"encoder": encoder, "decoder": decoder})
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     for step in range(3):

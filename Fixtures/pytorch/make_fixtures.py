@@ -281,14 +281,9 @@ def vae_celeba_image_bytes(first, count):
     return (n * 37 + c * 101 + h * h * 3 + w * 7 + h * w + (n * w) % 5) % 256
 
 
-def make_models():
-    """Three chapter-3 training steps of seed 000's CelebA VAE, in float64, from PyTorch's initialization.
-
-    Batches of 32, 29 (the size of the last batch of an epoch of 8,765 faces) and 32 images, each step with
-    its own ε, and the gradients of the first step: it checks a whole step of every layer at once, the state carried from step to step (zeroed
-    gradients, BatchNorm statistics, Adam's moments) and a batch size that shrinks and grows again."""
-    f, z = 2, 4
-    torch.manual_seed(900)
+def celeba_vae(f, z):
+    """Seed 000's CelebA VAE at width f and latent size z, as it runs (no activation after the decoder's
+    second BatchNorm), with the module names of Latent's `VAE.celeba`: (encoder, decoder)."""
     encoder = nn.Sequential(nn.Conv2d(3, f, 4, 2, 1), nn.BatchNorm2d(f), nn.ReLU(),
                             nn.Conv2d(f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.ReLU(),
                             nn.Conv2d(2 * f, 4 * f, 4, 2, 1), nn.BatchNorm2d(4 * f), nn.ReLU(),
@@ -297,6 +292,18 @@ def make_models():
                             nn.ConvTranspose2d(4 * f, 2 * f, 4, 2, 1), nn.BatchNorm2d(2 * f), nn.LeakyReLU(0.2),
                             nn.ConvTranspose2d(2 * f, f, 4, 2, 1), nn.BatchNorm2d(f),
                             nn.ConvTranspose2d(f, 3, 4, 2, 1), nn.Tanh())
+    return encoder, decoder
+
+
+def make_models():
+    """Three chapter-3 training steps of seed 000's CelebA VAE, in float64, from PyTorch's initialization.
+
+    Batches of 32, 29 (the size of the last batch of an epoch of 8,765 faces) and 32 images, each step with
+    its own ε, and the gradients of the first step: it checks a whole step of every layer at once, the state carried from step to step (zeroed
+    gradients, BatchNorm statistics, Adam's moments) and a batch size that shrinks and grows again."""
+    f, z = 2, 4
+    torch.manual_seed(900)
+    encoder, decoder = celeba_vae(f, z)
     model = nn.ModuleDict({"encoder": encoder, "decoder": decoder})
     tensors = {}
     for name, p in model.named_parameters():

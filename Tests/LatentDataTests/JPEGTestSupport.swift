@@ -1,5 +1,6 @@
 import Foundation
 import LatentData
+import Testing
 
 /// Paths and readers shared by the JPEG, ZIP and CelebA tests.
 enum CelebATestPaths {
@@ -95,4 +96,29 @@ func sampleDifference(_ a: [UInt8], _ b: [UInt8]) -> (mean: Double, max: Int) {
         worst = max(worst, d)
     }
     return (a.isEmpty ? 0 : Double(total) / Double(a.count), worst)
+}
+
+/// Corrupts `original` 400 times (1–4 random bytes each, from `seed`) and decodes each: every result must
+/// be an image of consistent size or an error with an offset inside the file, never a crash; and some
+/// corruptions must be caught. The corruption-robustness check of the baseline and progressive tests.
+func expectCorruptionNeverCrashes(_ original: [UInt8], seed: UInt64) {
+    var state = seed
+    let decoder = JPEGDecoder()
+    var failures = 0
+    for round in 0..<400 {
+        var bytes = original
+        for _ in 0..<(1 + round % 4) {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let index = Int(state >> 33) % bytes.count
+            bytes[index] = UInt8(truncatingIfNeeded: state >> 20)
+        }
+        do {
+            let image = try decoder.decode(bytes)
+            #expect(image.pixels.count == image.width * image.height * image.channels)
+        } catch {
+            failures += 1
+            #expect(error.offset >= 0 && error.offset <= bytes.count)
+        }
+    }
+    #expect(failures > 0)
 }

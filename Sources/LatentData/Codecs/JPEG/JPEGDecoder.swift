@@ -546,9 +546,7 @@ public final class JPEGDecoder {
         let total = mcusX * mcusY
         var nextRestart = 0
         for mcu in 0..<total {
-            if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
-                try reader.restart(expected: UInt8(0xD0 + nextRestart))
-                nextRestart = (nextRestart + 1) & 7
+            if try reader.restartIfDue(before: mcu, interval: restartInterval, next: &nextRestart) {
                 for i in predictors.indices { predictors[i] = 0 }
             }
             let mx = mcu % mcusX

@@ -197,6 +197,15 @@ struct JPEGBitReader {
         padded = 0
     }
 
+    /// Before MCU `mcu`: when a restart interval ends there, reads the next restart marker (RST0…RST7 in
+    /// turn, `next` counting them) and returns true, so the caller resets its DC predictors (and EOBRUN).
+    mutating func restartIfDue(before mcu: Int, interval: Int, next: inout Int) throws(JPEGError) -> Bool {
+        guard interval > 0 && mcu > 0 && mcu % interval == 0 else { return false }
+        try restart(expected: UInt8(0xD0 + next))
+        next = (next + 1) & 7
+        return true
+    }
+
     /// Skips to the restart marker `expected` (0xFFD0...0xFFD7) and restarts the reader after it.
     mutating func restart(expected: UInt8) throws(JPEGError) {
         var p = position
