@@ -281,6 +281,24 @@ def vae_celeba_image_bytes(first, count):
     return (n * 37 + c * 101 + h * h * 3 + w * 7 + h * w + (n * w) % 5) % 256
 
 
+def make_wide_layers():
+    """Convolutions at the chapters' widths (seed 001's 64–128 channels, 3×3 and 1×1 maps, the wide
+    col2im branch of a 64→32 transposed convolution), named `*_wide_*` beside the small cases."""
+    convs = [(2, 64, 128, 7, 7, 3, 2, 0), (2, 128, 64, 3, 3, 3, 1, 0)]
+    for i, (n, cin, cout, h, w, k, s, p) in enumerate(convs):
+        torch.manual_seed(600 + i)
+        layer = nn.Conv2d(cin, cout, k, stride=s, padding=p)
+        layer_case(f"conv2d_wide_{i}", layer, torch.randn(n, cin, h, w),
+                   dict(layer="Conv2d", in_channels=cin, out_channels=cout, kernel_size=k, stride=s, padding=p, bias=1), 600 + i)
+    deconvs = [(2, 128, 64, 1, 1, 3, 1, 0, 0), (2, 64, 32, 7, 7, 4, 2, 1, 0)]
+    for i, (n, cin, cout, h, w, k, s, p, op) in enumerate(deconvs):
+        torch.manual_seed(700 + i)
+        layer = nn.ConvTranspose2d(cin, cout, k, stride=s, padding=p, output_padding=op)
+        layer_case(f"conv_transpose2d_wide_{i}", layer, torch.randn(n, cin, h, w),
+                   dict(layer="ConvTranspose2d", in_channels=cin, out_channels=cout, kernel_size=k, stride=s,
+                        padding=p, output_padding=op, bias=1), 700 + i)
+
+
 def celeba_vae(f, z):
     """Seed 000's CelebA VAE at width f and latent size z, as it runs (no activation after the decoder's
     second BatchNorm), with the module names of Latent's `VAE.celeba`: (encoder, decoder)."""
@@ -343,6 +361,7 @@ def make_models():
 if __name__ == "__main__":
     torch.set_num_threads(1)
     make_layers()
+    make_wide_layers()
     make_losses()
     make_optimizers()
     make_models()
