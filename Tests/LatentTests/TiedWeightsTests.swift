@@ -30,6 +30,21 @@ struct TiedWeightsTests {
         #expect(result.tensors.allSatisfy { $0.skippedCount == 0 }, "\(result)")
     }
 
+    @Test("TransposedLinear adds into W.grad: two backward passes without zeroGrad give twice one pass")
+    func accumulates() {
+        var generator = SeededGenerator(seed: 4)
+        let encoder = Linear(inFeatures: 4, outFeatures: 3, using: &generator)
+        let decoder = TransposedLinear(tiedTo: encoder, using: &generator)
+        let x = Tensor.randomNormal([2, 3], using: &generator), dy = Tensor.randomNormal([2, 4], using: &generator)
+        _ = decoder.forward(x)
+        encoder.weight.zeroGrad()
+        _ = decoder.backward(dy)
+        let once = encoder.weight.grad
+        _ = decoder.backward(dy)
+        #expect(encoder.weight.grad.scalars == once.scalars.map { 2 * $0 })
+        #expect(once.scalars.contains { $0 != 0 })
+    }
+
     @Test("the tied dense autoencoder: one Parameter per weight, shared, and its backward matches central differences",
           arguments: [0, 5])
     func tiedAutoencoder(hidden: Int) {
