@@ -5,12 +5,12 @@ For each seed, one training at a time (release builds of autoencoder, vae and be
 
     autoencoder --epochs E --seed s --anomaly fashion-mnist                      chapter 2's conv AE, z = 64
     vae --model conv --epochs E --seed s --iw 0 --anomaly fashion-mnist           chapter 3's conv VAE, z = 64
-    beta-vae --sweep --betas 1e-4,1 --epochs E --seed s --probe --ae … --vae …    chapter 4, probing all of them + PCA
+    beta-vae --sweep --betas 1e-4 --epochs E --seed s --probe --ae … --vae …    chapter 4, probing all of them + PCA
 
 then prints the probe table (test accuracy, mean ± s.e. over seeds) and the anomaly table.
 Runs already finished are read, not retrained.
 
-    python3 Benchmarks/probe_seeds.py                       # seeds 0,1,2, 2 epochs (about 20 min on 2 cores)
+    python3 Benchmarks/probe_seeds.py                       # seeds 0,1,2, 1 epoch per model (about 30 min on 2 busy cores)
 """
 import argparse, json, math, os, subprocess, sys, time
 
@@ -22,6 +22,8 @@ def run(name, out, args, done):
     if not os.path.exists(os.path.join(out, done)):
         start = time.time()
         command = [os.path.join(BIN, name), "--out", out] + args
+        if os.path.isdir(out) and any(f.startswith("checkpoint") for f in os.listdir(out)):
+            command.append("--resume")  # an interrupted run continues; a finished one is only evaluated
         print("$", " ".join([name] + command[1:]), flush=True)
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         print(f"  {time.time() - start:.0f} s", flush=True)
@@ -42,7 +44,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "probe"))
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     a = parser.parse_args()
     for name in ["autoencoder", "vae", "beta-vae"]:
         if not os.path.exists(os.path.join(BIN, name)):
@@ -56,7 +58,7 @@ def main():
         ae = run("autoencoder", ae_dir, ["--epochs", epochs, "--seed", s, "--anomaly", "fashion-mnist"], "summary.json")
         vae = run("vae", vae_dir, ["--model", "conv", "--epochs", epochs, "--seed", s, "--iw", "0", "--anomaly", "fashion-mnist"],
                   "summary.json")
-        probe = run("beta-vae", beta_dir, ["--sweep", "--betas", "1e-4,1", "--epochs", epochs, "--seed", s, "--probe",
+        probe = run("beta-vae", beta_dir, ["--sweep", "--betas", "1e-4", "--epochs", epochs, "--seed", s, "--probe",
                                            "--ae", os.path.join(ae_dir, "checkpoint.safetensors"),
                                            "--vae", os.path.join(vae_dir, "checkpoint.safetensors")], "probe.json")
         anomaly["AE (conv, z = 64), reconstruction MSE"].append(ae["anomaly"]["auroc"])
