@@ -76,7 +76,7 @@ def main():
               f"{fmt([r['knn5'] for r in rs])} |")
     print("\n| MNIST-trained model, score | AUROC, Fashion-MNIST test vs MNIST test |\n|---|---|")
     for name, values in anomaly.items():
-        print(f"| {name} | {fmt(values, 1, 3)} |")
+        print(f"| {name} | {fmt(values, 1, 4)} |")
 
 
 if __name__ == "__main__":
