@@ -7,6 +7,9 @@ import Latent
 ///
 /// Parameter names: `encoder.1.weight` (the seed's `common`), `encoder.3.weight` (`encoded`),
 /// `decoder.0.weight` (`l1`), `decoder.2.weight` (`decode`), and their biases.
+///
+/// With `hidden: 0` there is no hidden layer: Flatten, Linear C·H·W→latent | Linear latent→C·H·W,
+/// Sigmoid, Unflatten — the shallow model whose code size alone sets under- or overcomplete.
 public final class DenseAutoencoder: AutoencoderModel, CustomStringConvertible {
     /// Image → code: [N, C, H, W] → [N, latent].
     public let encoder: Sequential
@@ -14,11 +17,19 @@ public final class DenseAutoencoder: AutoencoderModel, CustomStringConvertible {
     public let decoder: Sequential
     /// The latent size.
     public let latentDimension: Int
+    /// The hidden width (0: no hidden layer).
+    public let hidden: Int
 
     /// The seed's model for images of `imageShape` ([C, H, W], default MNIST's [1, 28, 28]); weights drawn encoder first.
     public init(imageShape: [Int] = [1, 28, 28], hidden: Int = 200, latentDimension: Int = 20, using generator: inout SeededGenerator) {
         let pixels = Tensor.count(of: imageShape)
         self.latentDimension = latentDimension
+        self.hidden = hidden
+        if hidden == 0 {
+            encoder = Sequential(Flatten(), Linear(inFeatures: pixels, outFeatures: latentDimension, using: &generator))
+            decoder = Sequential(Linear(inFeatures: latentDimension, outFeatures: pixels, using: &generator), Sigmoid(), Unflatten(imageShape))
+            return
+        }
         encoder = Sequential(
             Flatten(),
             Linear(inFeatures: pixels, outFeatures: hidden, using: &generator),
@@ -33,5 +44,5 @@ public final class DenseAutoencoder: AutoencoderModel, CustomStringConvertible {
     }
 
     /// Both Sequentials as PyTorch prints them.
-    public var description: String { moduleDescription("DenseAutoencoder(latent=\(latentDimension))") }
+    public var description: String { moduleDescription("DenseAutoencoder(hidden=\(hidden), latent=\(latentDimension))") }
 }

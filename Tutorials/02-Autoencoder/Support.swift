@@ -30,8 +30,9 @@ func interpolationPair(_ test: ImageSet) -> [Int] {
 
 /// The test MSE per pixel of PCA with k components fitted on the (clean) training images, on the same
 /// test batches as the autoencoder: with noisy inputs this is PCA as a denoiser — project the noisy
-/// image on the top-k components, compare with the clean one.
+/// image on the top-k components, compare with the clean one. k is capped at the pixel count.
 func pcaTestMSE(train: ImageSet, test: [Batch], k: Int) throws -> Double {
+    let k = min(k, train.imageSize)  // a code as large as the image or larger: PCA keeps every component
     let pca = try PCA(fitting: train.tensor(first: train.count).reshaped([train.count, train.imageSize]), components: k)
     var (total, count) = (0.0, 0)
     for batch in test {

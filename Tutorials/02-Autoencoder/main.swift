@@ -12,6 +12,8 @@
 //     swift run -c release autoencoder                        conv AE, MNIST, 10 epochs
 //     swift run -c release autoencoder --model dense          seed 004's 784→200→20 dense AE
 //     swift run -c release autoencoder --noise 0.5            denoising (seed 003)
+//     swift run -c release autoencoder --model tied           the dense AE with decoder weights = encoderᵀ
+//     swift run -c release autoencoder --anomaly fashion-mnist  error on other images, and its AUROC
 //     swift run -c release autoencoder --dataset celeba       faces
 import ArgumentParser
 import Latent
@@ -20,7 +22,7 @@ import LatentData
 import LatentModels
 
 /// The two model families.
-enum ModelName: String, ExpressibleByArgument, CaseIterable { case dense, conv }
+enum ModelName: String, ExpressibleByArgument, CaseIterable { case dense, tied, conv }
 
 struct AutoencoderChapter: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +31,9 @@ struct AutoencoderChapter: ParsableCommand {
 
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
-    @Option(help: "dense (seed 004) or conv (seed 001; on CelebA: seed 000's conv encoder).") var model: ModelName = .conv
+    @Option(help: "dense (seed 004), tied (dense with decoder weights = encoderᵀ) or conv (seed 001; on CelebA: seed 000's conv encoder).") var model: ModelName = .conv
+    @Option(parsing: .unconditional, help: "Hidden width of dense and tied, ≥ 0 (0: no hidden layer, 784 → z → 784).") var hidden: Int = 200
+    @Option(help: "After training, reconstruct this dataset's test images too and report the AUROC of the error (e.g. fashion-mnist).") var anomaly: DatasetName?
     @Option(parsing: .unconditional, help: "Latent size, at least 1 (default: 64 conv, 20 dense, 128 CelebA).") var latent: Int?
     @Option(parsing: .unconditional, help: "Std of Gaussian noise added to the inputs, ≥ 0: a denoising autoencoder (seed 003).") var noise: Float = 0
     @Option(parsing: .unconditional, help: "Base width f of the CelebA model (seed 000 uses 64).") var filters: Int = 32
@@ -38,6 +42,10 @@ struct AutoencoderChapter: ParsableCommand {
         guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a number ≥ 0, got \(noise)") }
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1, got \(latent)") }
         guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
+        guard hidden >= 0 else { throw ValidationError("--hidden must be ≥ 0, got \(hidden)") }
+        if let anomaly, anomaly == (data.dataset ?? .mnist) || anomaly == .celeba || data.dataset == .celeba {
+            throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the same image size as the training one and different from it (mnist or fashion-mnist)")
+        }
     }
 
     mutating func run() throws {
@@ -45,10 +53,11 @@ struct AutoencoderChapter: ParsableCommand {
         let dataset = data.dataset ?? .mnist
         let faces = dataset == .celeba && model == .conv
         let epochs = training.epochs ?? (faces ? 5 : 10)
-        let zDim = latent ?? (model == .dense ? 20 : faces ? 128 : 64)
+        let dense = model != .conv
+        let zDim = latent ?? (dense ? 20 : faces ? 128 : 64)
         let batch = training.batchSize ?? 64
-        let lr = training.lr ?? (model == .dense ? 2.5e-4 : 1e-3)
-        let run = try data.runFolder(default: "autoencoder-\(dataset.rawValue)" + (model == .dense ? "-dense" : "") + (noise > 0 ? "-noise\(noise)" : ""))
+        let lr = training.lr ?? (dense ? 2.5e-4 : 1e-3)
+        let run = try data.runFolder(default: "autoencoder-\(dataset.rawValue)" + (dense ? "-\(model.rawValue)" : "") + (noise > 0 ? "-noise\(noise)" : ""))
 
         // 1. Data: pixels/255 in [0, 1]; CelebA faces cropped to 64×64.
         let (train, test) = try data.load(dataset)
@@ -57,11 +66,12 @@ struct AutoencoderChapter: ParsableCommand {
         // 2. The model, and Adam on all of its parameters.
         let random = RandomStreams(["weights": SeededGenerator(seed: data.seed)])
         let autoencoder: any AutoencoderModel = switch (faces, model) {
-        case (_, .dense): DenseAutoencoder(imageShape: shape, latentDimension: zDim, using: &random["weights"])
+        case (_, .dense): DenseAutoencoder(imageShape: shape, hidden: hidden, latentDimension: zDim, using: &random["weights"])
+        case (_, .tied): TiedDenseAutoencoder(imageShape: shape, hidden: hidden, latentDimension: zDim, using: &random["weights"])
         case (true, .conv): CelebAAutoencoder(width: filters, latentDimension: zDim, using: &random["weights"])
         case (false, .conv): ConvAutoencoder(latentDimension: zDim, using: &random["weights"])
         }
-        let label = model == .dense ? "dense AE" : faces ? "conv AE (f=\(filters))" : "conv AE"
+        let label = dense ? "\(model == .tied ? "tied " : "")dense AE (hidden \(hidden))" : faces ? "conv AE (f=\(filters))" : "conv AE"
         print("\(label), \(dataset.rawValue), latent \(zDim), \(epochs) epochs, batch \(batch), Adam lr \(lr)"
               + (noise > 0 ? ", input noise σ = \(noise)" : "") + " → \(run.path)")
         print("\n\(autoencoder.summary(inputShape: shape))\n")
@@ -72,7 +82,7 @@ struct AutoencoderChapter: ParsableCommand {
         var loader = try trainingLoader(train, batchSize: batch, noise: noise, seed: data.seed &+ 1)
         let testSet = testBatches(test, noise: noise, seed: data.seed)
         let trainer = Trainer(model: autoencoder, optimizer: adam, random: random, checkpoint: run.file("checkpoint.safetensors"),
-                              config: [("model", model.rawValue), ("latent", "\(zDim)"), ("dataset", dataset.rawValue)])
+                              config: [("model", model.rawValue), ("latent", "\(zDim)"), ("hidden", "\(hidden)"), ("dataset", dataset.rawValue)])
         if training.resume { try trainer.resume(replaying: &loader) }
         try runTraining {
             try trainer.train(epochs: epochs, loader: &loader, step: { b in
@@ -105,18 +115,19 @@ struct AutoencoderChapter: ParsableCommand {
         print("test MSE per pixel, code size \(zDim):   \(label) \(Format.fixed(aeMSE, 5))   |   PCA \(Format.fixed(pcaMSE, 5))"
               + "   (PCA fit \(Format.fixed(clock.seconds, 1)) s)")
         if noise > 0 { print("(both on noisy test inputs against the clean images: PCA denoises by projecting on k components)") }
+        let outside = try anomaly.map { try anomalyReport(autoencoder, test: test, other: data.load($0).test, otherName: $0.rawValue, seed: data.seed) }
 
         let config: JSONValue = [
             "chapter": "02-Autoencoder", "command": .string(commandLine()), "dataset": .string(dataset.rawValue),
             "model": .string(model.rawValue), "epochs": .number(Double(epochs)), "latent": .number(Double(zDim)),
-            "batch_size": .number(Double(batch)), "lr": .float(lr), "noise": .float(noise), "filters": .number(Double(filters)),
+            "batch_size": .number(Double(batch)), "lr": .float(lr), "noise": .float(noise), "filters": .number(Double(filters)), "hidden": .number(Double(hidden)),
             "seed": .number(Double(data.seed)), "threads": .number(Double(Parallel.threadCount)),
             "train_images": .number(Double(train.count)), "test_images": .number(Double(test.count)),
         ]
         try run.writeSummary(config: config, metrics: .object([
             ("final_test_mse", .number(aeMSE)), ("pca_test_mse", ["k": .number(Double(zDim)), "test_mse": .number(pcaMSE)]),
-            ("steps", .number(Double(adam.stepCount))),
-        ] + trainer.history.perEpoch))
+            ("steps", .number(Double(adam.stepCount))), ("parameters", .number(Double(autoencoder.parameterCount))),
+        ] + (outside.map { [("anomaly", $0)] } ?? []) + trainer.history.perEpoch))
         run.printWritten()
     }
 }

@@ -46,6 +46,7 @@ struct VAEChapter: ParsableCommand {
     @Option(parsing: .unconditional, help: "Interpolate from a test digit with this label…") var from: Int = 3
     @Option(parsing: .unconditional, help: "…to one with this label.") var to: Int = 5
     @Option(help: "A chapter-2 autoencoder checkpoint (.safetensors) to interpolate with, beside the VAE.") var ae: String?
+    @Option(help: "After training, score this dataset's test images by −ELBO and report the AUROC (e.g. fashion-mnist).") var anomaly: DatasetName?
 
     func validate() throws {
         let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
@@ -55,6 +56,9 @@ struct VAEChapter: ParsableCommand {
         guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
         guard iw >= 0, iwImages >= 1 else { throw ValidationError("--iw must be ≥ 0 and --iw-images ≥ 1") }
         if let ae, !FileIO.fileExists(ae) { throw ValidationError("--ae \(ae): no such file") }
+        if let anomaly, anomaly == dataset || anomaly == .celeba || dataset == .celeba {
+            throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the training images' size other than the training one (mnist or fashion-mnist)")
+        }
     }
 
     mutating func run() throws {
@@ -114,6 +118,8 @@ struct VAEChapter: ParsableCommand {
             metrics += importanceWeighted(vae, testImages.slice(0..<min(iwImages, testImages.shape[0])),
                                           elbo: history.last("test_elbo") ?? .nan, allImages: test.count)
         }
+
+        if let anomaly { metrics.append(("anomaly", anomalyReport(vae, testImages: testImages, other: try data.load(anomaly).test, otherName: anomaly.rawValue, range: range))) }
 
         // ---- Pictures -----------------------------------------------------------------------------
         try writePictures(vae, run: run, test: test, testImages: testImages, range: range, history: history, lik: lik)

@@ -34,6 +34,9 @@ struct BetaVAEChapter: ParsableCommand {
     @Option(parsing: .unconditional, help: "Width f of the CelebA model.") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
     @Option(parsing: .unconditional, help: "Latent dimensions shown in the traversals (the ones with the most KL).") var traverse: Int = 8
+    @Flag(help: "Probe every β's μ, PCA and --ae/--vae with a linear classifier and k-NN on 100, 1,000 and all labels (probe.json).") var probe = false
+    @Option(help: "With --probe: a chapter-2 MNIST autoencoder checkpoint to probe too.") var ae: String?
+    @Option(help: "With --probe: a chapter-3 MNIST VAE checkpoint to probe too (its μ).") var vae: String?
 
     /// The β values to train: `--betas` with `--sweep`, else `--beta`.
     func betaList() throws -> [Float] {
@@ -52,6 +55,12 @@ struct BetaVAEChapter: ParsableCommand {
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1, got \(latent)") }
         guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
         guard traverse >= 1 else { throw ValidationError("--traverse must be at least 1, got \(traverse)") }
+        for (option, file) in [("--ae", ae), ("--vae", vae)] {
+            guard let file else { continue }
+            guard probe else { throw ValidationError("\(option) is used by --probe only") }
+            guard FileIO.fileExists(file) else { throw ValidationError("\(option) \(file): no such file") }
+        }
+        if probe && (data.dataset ?? .mnist) == .celeba { throw ValidationError("--probe needs labelled digits or clothes, not --dataset celeba") }
     }
 
     mutating func run() throws {
@@ -67,7 +76,7 @@ struct BetaVAEChapter: ParsableCommand {
         let (train, test) = try data.load(dataset)
         let testImages = test.tensor(first: test.count, range: range)
 
-        var results: [JSONValue] = []
+        var results: [JSONValue] = [], probes: [ProbeRow] = []
         var comparison: [Tensor] = [testImages.slice(0..<min(10, test.count))]
         let list = try betaList()
         for beta in list {
@@ -101,6 +110,7 @@ struct BetaVAEChapter: ParsableCommand {
             }
             let (result, rows) = try describe(vae, beta: beta, history: trainer.history, testImages: testImages, range: range, run: run)
             results.append(result)
+            if probe { probes.append(probeEncoder("β-VAE μ, β = \(formatBeta(beta))", train: train, test: test, seed: data.seed) { vae.encodeAll($0).mu }) }
             comparison += rows
         }
 
@@ -111,6 +121,7 @@ struct BetaVAEChapter: ParsableCommand {
         print("\ncomparison.png: row 1 test images; then per β (in order \(list.map(formatBeta).joined(separator: ", "))):"
               + " its reconstructions, then its samples from N(0, I)")
         printTable(results, latent: zDim)
+        if probe { try finishProbes(probes, latent: zDim, ae: ae, vae: vae, train: train, test: test, seed: data.seed, run: run) }
         let config: JSONValue = [
             "chapter": "04-BetaVAE", "command": .string(commandLine()), "dataset": .string(dataset.rawValue),
             "model": .string(isFaces ? "celeba" : model.rawValue), "latent": .number(Double(zDim)), "batch_size": .number(Double(batch)),
