@@ -34,8 +34,8 @@ codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configurat
 let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("pca", "01-PCA", ["README.md", "APPENDIX.md", "figures"]),
     ("autoencoder", "02-Autoencoder", ["README.md", "APPENDIX.md", "figures"]),
-    ("vae", "03-VAE", ["README.md", "APPENDIX.md"]),
-    ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md"]),
+    ("vae", "03-VAE", ["README.md", "APPENDIX.md", "figures"]),
+    ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md", "figures"]),
 ]
 let package = Package(
     name: "Latent",

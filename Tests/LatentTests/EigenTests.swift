@@ -319,3 +319,35 @@ struct RandomizedEigenTests {
         #expect(worstOrthonormality(result.vectors.scalars.map(Double.init), rows: 6, columns: 20) < 1e-5)
     }
 }
+
+@Suite("One-sided Jacobi SVD")
+struct JacobiSVDTests {
+    @Test("2×2 by hand: [[3, 0], [4, 5]] has singular values 3√5 and √5")
+    func small() throws {
+        let svd = try SingularValueDecomposition([3, 0, 4, 5], rows: 2, columns: 2)
+        #expect(abs(svd.values[0] - 3 * 5.0.squareRoot()) < 1e-14 && abs(svd.values[1] - 5.0.squareRoot()) < 1e-14,
+                "\(svd.values)")
+    }
+
+    @Test("sᵢ² are the eigenvalues of AᵀA, ‖A vᵢ‖ = sᵢ, and the vᵢ are orthonormal", arguments: [(7, 4), (4, 7), (30, 12)])
+    func againstEigen(m: Int, n: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(m * 100 + n))
+        let a = (0..<(m * n)).map { _ in Double(generator.nextNormal()) }
+        let svd = try SingularValueDecomposition(a, rows: m, columns: n)
+        var gram = [Double](repeating: 0, count: n * n)  // AᵀA
+        for i in 0..<n { for j in 0..<n { for r in 0..<m { gram[i * n + j] += a[r * n + i] * a[r * n + j] } } }
+        let eigen = try SymmetricEigendecomposition(symmetric: gram, n: n)
+        for i in 0..<n {
+            #expect(abs(svd.values[i] * svd.values[i] - max(eigen.values[i], 0)) < 1e-12 * eigen.values[0], "i = \(i)")
+            let av = (0..<m).map { r in (0..<n).reduce(0.0) { $0 + a[r * n + $1] * svd.vectors[i * n + $1] } }
+            #expect(abs(av.reduce(0) { $0 + $1 * $1 }.squareRoot() - svd.values[i]) < 1e-12 * svd.values[0])
+        }
+        #expect(worstOrthonormality(svd.vectors, rows: n, columns: n) < 1e-13)
+    }
+
+    @Test("a matrix with NaN or the wrong storage is refused")
+    func refuses() {
+        #expect(throws: EigenError.badShape(rows: 2, columns: 2, storage: 3)) { try SingularValueDecomposition([1, 2, 3], rows: 2, columns: 2) }
+        #expect(throws: EigenError.notFinite(row: 1, column: 0)) { try SingularValueDecomposition([1, 2, .nan, 3], rows: 2, columns: 2) }
+    }
+}

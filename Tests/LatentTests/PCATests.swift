@@ -45,6 +45,32 @@ struct PCATests {
         if k == d { #expect(mse < 1e-9) }
     }
 
+    /// The worst relative gap between PCA's λᵢ and sᵢ²/`divisor`, over all i.
+    private func worstGap(_ lambda: [Double], _ s: [Double], divisor: Double) -> Double {
+        zip(lambda, s).map { abs($0 - $1 * $1 / divisor) / $0 }.max()!
+    }
+
+    @Test("the SVD route: λᵢ = sᵢ²/(N − 1) for the singular values s of the centred data, and W's rows are V's columns",
+          arguments: [(12, 8), (9, 5), (40, 6)])
+    func svdRoute(n: Int, d: Int) throws {
+        let x = syntheticData(n: n, d: d, seed: UInt64(3 * n + d))
+        let pca = try PCA(fitting: x, solver: .dense)
+        let xc = PCA.subtractRow(pca.mean, from: x)
+        let svd = try SingularValueDecomposition(xc.scalars.map(Double.init), rows: n, columns: d)
+        // Float data and a Float covariance: relative errors near 1e-6; N against N − 1 is a gap of 1/N (2.5 % at N = 40).
+        let tolerance = 1e-4
+        let gap = worstGap(pca.explainedVariance, svd.values, divisor: Double(n - 1))
+        #expect(gap < tolerance, "worst |λᵢ − sᵢ²/(N−1)| / λᵢ = \(gap)")
+        // The negative control: the biased divisor N misses by about 1/N, far outside the tolerance.
+        let biased = worstGap(pca.explainedVariance, svd.values, divisor: Double(n))
+        #expect(biased > 100 * tolerance, "dividing by N should miss by ≈ 1/N, got \(biased)")
+        // The principal directions are the right singular vectors (up to sign).
+        for i in 0..<d {
+            let dot = (0..<d).reduce(0.0) { $0 + Double(pca.components[i, $1]) * svd.vectors[i * d + $1] }
+            #expect(abs(abs(dot) - 1) < 1e-4, "|⟨wᵢ, vᵢ⟩| for i = \(i): \(dot)")
+        }
+    }
+
     @Test("encode is (x − μ)Wᵀ, decode is zW + μ, and their shapes")
     func encodeDecode() throws {
         let x = syntheticData(n: 64, d: 12, seed: 8)

@@ -65,8 +65,15 @@ struct VAESmokeTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let common = ["--data", sharedData! + "/mnist", "--limit", "512", "--test-limit", "128", "--latent", "2",
                       "--iw", "8", "--iw-images", "16", "--out", out]
-        let first = runProcess(exe, common + ["--epochs", "1"])
+        let first = runProcess(exe, common + ["--epochs", "1", "--pairs", "1-7,3-5", "--pairs-per", "2"])
         #expect(first.status == 0, "\(first.output)")
+        // Two digit pairs × two test pairs: four rows of 12 enlarged digits (84 px) with 2-px gaps.
+        let interpolation = try pngSize(out + "/interpolation.png")
+        #expect(interpolation.width == 12 * 86 + 2 && interpolation.height == 4 * 86 + 2, "interpolation.png is \(interpolation)")
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        for name in ["interpolation.png", "manifold.png", "latent-scatter.svg", "curves.svg", "summary.json"] {
+            #expect(page.contains("=\"\(name)\""), "index.html does not name \(name)")
+        }
         for name in ["reconstructions.png", "samples.png", "interpolation.png", "manifold.png"] {
             let size = try pngSize(out + "/" + name)
             #expect(size.width > 28 && size.height > 28, "\(name) is \(size)")
@@ -104,6 +111,21 @@ struct VAESmokeTests {
         let rows = try #require(summary["betas"] as? [[String: Any]])
         #expect(rows.map { $0["beta"] as? Double } == [0, 1])
         for row in rows { #expect((row["kl_per_dimension"] as? [Double])?.count == 8) }
+    }
+
+    @Test("A bad --pairs or --pairs-per stops chapter 3 before any work, naming the option",
+          .enabled(if: chapterExecutable("vae") != nil),
+          arguments: [["--pairs", "1-10"], ["--pairs", "17"], ["--pairs", "1-7,"], ["--pairs", "a-b"], ["--pairs-per", "0"]])
+    func badPairs(arguments: [String]) throws {
+        let exe = try #require(chapterExecutable("vae"))
+        let out = try temporaryFolder("vae-bad-pairs")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // Tiny data, so that a check that slipped past validate() costs a second, not a training.
+        let tiny = ["--limit", "64", "--test-limit", "64", "--epochs", "1", "--iw", "0"] + (sharedData.map { ["--data", $0 + "/mnist"] } ?? [])
+        let result = try run(exe, arguments + tiny + ["--out", out + "/run"])
+        #expect(result.status != 0)
+        #expect(result.output.contains(arguments[0] + ":") || result.output.contains(arguments[0] + " must"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/run"), "nothing is written for a bad option")
     }
 
     @Test("An unknown --dataset stops chapters 3 and 4 before any work, naming the datasets there are",

@@ -95,6 +95,7 @@ struct PCAChapter: ParsableCommand {
                 fitSeconds: fitSeconds, totalSeconds: total.seconds,
                 pca: pca, cumulative: cumulative, testMSE: testMSE, randomMSE: randomMSE))
         print("")
+        try run.writePage(command: commandLine())
         run.printWritten()
     }
 }

@@ -128,6 +128,7 @@ struct AutoencoderChapter: ParsableCommand {
             ("final_test_mse", .number(aeMSE)), ("pca_test_mse", ["k": .number(Double(zDim)), "test_mse": .number(pcaMSE)]),
             ("steps", .number(Double(adam.stepCount))), ("parameters", .number(Double(autoencoder.parameterCount))),
         ] + (outside.map { [("anomaly", $0)] } ?? []) + trainer.history.perEpoch))
+        try run.writePage(command: commandLine())
         run.printWritten()
     }
 }

@@ -1,5 +1,5 @@
 // What chapter 3 draws: reconstructions, samples from the prior, the training curves, an
-// interpolation between two digits (beside a chapter-2 autoencoder's, with --ae), the 2-D latent
+// interpolation between pairs of digits (beside a chapter-2 autoencoder's, with --ae), the 2-D latent
 // space when z = 2, and attribute arithmetic on faces. The lesson is in main.swift and VAEStep.swift.
 import Latent
 import LatentData
@@ -33,24 +33,29 @@ extension VAEChapter {
         }
     }
 
-    /// The VAE's interpolation (and, with --ae, the chapter-2 autoencoder's above it) between the first
-    /// test images labelled --from and --to.
+    /// For each digit pair of --pairs, the first --pairs-per test images of each label paired in order,
+    /// one row per pair: the first image, 10 decodings on the line between the two codes, the second
+    /// image. With --ae, the chapter-2 autoencoder's row comes first, above the VAE's.
     func writeInterpolation(_ vae: VAE, test: ImageSet, labels: [Int], run: RunFolder) throws {
-        guard let a = labels.firstIndex(of: from), let b = labels.firstIndex(of: to) else {
-            print("no test image labelled \(from) or \(to): interpolation skipped"); return
+        let autoencoder = try ae.map(loadAutoencoder)
+        var rows: [Tensor] = []
+        for (from, to) in try digitPairs() {
+            let starts = labels.indices.filter { labels[$0] == from }, ends = labels.indices.filter { labels[$0] == to }
+            let count = min(pairsPer, starts.count, ends.count)
+            if count < pairsPer { print("interpolation \(from)→\(to): only \(count) test pair\(count == 1 ? "" : "s") with these labels") }
+            for i in 0..<count {
+                let x = test.tensor(indices: [starts[i], ends[i]])
+                let (first, last) = (x.slice(0..<1), x.slice(1..<2))
+                if let autoencoder {
+                    let codes = autoencoder.encodeAll(x)
+                    rows += [first, autoencoder.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(codes, 0), to: LatentCodes.row(codes, 1), steps: 10)), last]
+                }
+                let (mu, _) = vae.encodeAll(x)
+                rows += [first, vae.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(mu, 0), to: LatentCodes.row(mu, 1), steps: 10)), last]
+            }
         }
-        let x = test.tensor(indices: [a, b])
-        let (first, last) = (x.slice(0..<1), x.slice(1..<2))
-        let (mu, _) = vae.encodeAll(x)
-        // Each row: the first image, 10 decoded points on the line between the two codes, the second image.
-        var rows = [first, vae.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(mu, 0), to: LatentCodes.row(mu, 1), steps: 10)), last]
-        if let ae {
-            let autoencoder = try loadAutoencoder(ae)
-            let codes = autoencoder.encodeAll(x)
-            let path = autoencoder.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(codes, 0), to: LatentCodes.row(codes, 1), steps: 10))
-            rows = [first, path, last] + rows
-            print("interpolation: top row the AE from \(ae), bottom row the VAE")
-        }
+        guard !rows.isEmpty else { print("no test images with the labels of --pairs: interpolation skipped"); return }
+        if let ae { print("interpolation: for each test pair, the AE from \(ae) (row above), then the VAE (row below)") }
         try run.writeGrid(concatBatch(rows), columns: 12, as: "interpolation.png")
     }
 

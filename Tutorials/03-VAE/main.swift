@@ -43,8 +43,8 @@ struct VAEChapter: ParsableCommand {
     @Option(help: "Decoder likelihood: bce (Bernoulli, binarized MNIST; default) or mse (Gaussian; celeba always).") var likelihood: VAELikelihood?
     @Option(parsing: .unconditional, help: "Importance samples K for log p(x) (0 to skip; bce only).") var iw: Int = 1000
     @Option(name: .customLong("iw-images"), parsing: .unconditional, help: "Test images used for the importance-weighted log p(x).") var iwImages: Int = 1000
-    @Option(parsing: .unconditional, help: "Interpolate from a test digit with this label…") var from: Int = 3
-    @Option(parsing: .unconditional, help: "…to one with this label.") var to: Int = 5
+    @Option(help: "Digit pairs to interpolate between, from-to, comma-separated, labels 0…9 (e.g. 1-7,3-5,6-9).") var pairs: String = "3-5"
+    @Option(name: .customLong("pairs-per"), parsing: .unconditional, help: "Test-image pairs drawn for each digit pair, 1…20.") var pairsPer: Int = 1
     @Option(help: "A chapter-2 autoencoder checkpoint (.safetensors) to interpolate with, beside the VAE.") var ae: String?
     @Option(help: "After training, score this dataset's test images by −ELBO and report the AUROC (e.g. fashion-mnist).") var anomaly: DatasetName?
 
@@ -59,6 +59,8 @@ struct VAEChapter: ParsableCommand {
         if let anomaly, anomaly == dataset || anomaly == .celeba || dataset == .celeba {
             throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the training images' size other than the training one (mnist or fashion-mnist)")
         }
+        _ = try digitPairs()
+        guard (1...20).contains(pairsPer) else { throw ValidationError("--pairs-per must be in 1…20, got \(pairsPer)") }
     }
 
     mutating func run() throws {
@@ -133,7 +135,19 @@ struct VAEChapter: ParsableCommand {
             ("train_images", .number(Double(train.count))), ("test_images", .number(Double(test.count))),
         ] + (isFaces ? [("filters", .number(Double(filters))), ("decoder", .string(decoder.rawValue))] : [])
         try run.writeSummary(config: .object(config), metrics: .object(metrics + history.perEpoch))
+        try run.writePage(command: commandLine())
         run.printWritten()
+    }
+
+    /// `--pairs` as (from, to) labels: "1-7,3-5" → [(1, 7), (3, 5)].
+    func digitPairs() throws -> [(from: Int, to: Int)] {
+        try pairs.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            let ends = item.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard ends.count == 2, let a = ends[0], let b = ends[1], (0...9).contains(a), (0...9).contains(b) else {
+                throw ValidationError("--pairs: '\(item)' is not two labels 0…9 joined by '-', as in 1-7")
+            }
+            return (a, b)
+        }
     }
 
     /// log p(x) ≈ log (1/K) Σₖ p(x, zₖ) / q(zₖ|x) with K = `--iw` samples per image; the ELBO of the same

@@ -132,6 +132,7 @@ struct BetaVAEChapter: ParsableCommand {
             "active_unit_rule": "Var over test images of mu_j > 0.01",
         ]
         try run.writeSummary(config: config, metrics: ["betas": .array(results)])
+        try run.writePage(command: commandLine())
         run.printWritten()
     }
 }

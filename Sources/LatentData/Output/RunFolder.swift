@@ -12,6 +12,7 @@ import Latent
 /// try run.saveImage(samples, as: "samples.png")
 /// try run.writeChart(chart, as: "curves.svg")
 /// try run.writeSummary(config: ["epochs": 10, "beta": 1.0], metrics: ["test_loss": .float(loss)])
+/// try run.writePage(command: commandLine())
 /// run.printWritten()
 /// ```
 public final class RunFolder {
@@ -19,6 +20,8 @@ public final class RunFolder {
     public let path: String
     /// Every file written through this folder, in order (a file written twice is listed once).
     public private(set) var written: [String] = []
+    /// What `writeSummary` last wrote, for the run's page.
+    public private(set) var summary: JSONValue?
 
     /// Creates (if needed) `<root>/<name>`; `root` defaults to `$LATENT_RUNS` or `runs`.
     public init(name: String, root: String? = nil) throws {
@@ -102,7 +105,19 @@ public final class RunFolder {
             preconditionFailure("writeSummary: metrics must be a JSON object, got \(metrics)")
         }
         let summary: JSONValue = .object([("config", config)] + entries + [("files", files)])
+        self.summary = summary
         return try write(summary.serialized() + "\n", as: file)
+    }
+
+    /// Writes the run's page, `index.html` (see `RunPage`), atomically: the command, the configuration
+    /// and metrics of the last `writeSummary`, and every picture, chart and file written so far; returns
+    /// the path. `title` defaults to the folder's name.
+    @discardableResult
+    public func writePage(title: String? = nil, command: String, file: String = "index.html") throws -> String {
+        let target = self.file(file)
+        let files = written.filter { $0 != target }.map { FileIO.fileName(of: $0) }
+        let page = RunPage(title: title ?? FileIO.fileName(of: path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path), command: command, summary: summary, files: files)
+        return try write(page.html(), as: file)
     }
 
     /// Prints the files written, one per line.
