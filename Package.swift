@@ -33,6 +33,7 @@ let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("autoencoder", "02-Autoencoder", ["README.md", "APPENDIX.md", "figures"]),
     ("vae", "03-VAE", ["README.md", "APPENDIX.md"]),
     ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md"]),
+    ("collapse", "05-Collapse", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py"]),
 ]
 let package = Package(
     name: "Latent",
