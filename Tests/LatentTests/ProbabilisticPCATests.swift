@@ -133,18 +133,20 @@ struct ProbabilisticPCATests {
     @Test("With a wrong q the IW estimate climbs from the ELBO to log p(x) as K grows (K = 1, 100, 5000)")
     func estimateClimbsToExact() {
         let tiny = TinyPPCA()
-        let vae = tiny.vae(shift: 0.8, logVarShift: 1.0)
+        let vae = tiny.vae(shift: 0.4, logVarShift: 0.6)
         let images = tiny.x.reshaped([20, 1, 1, 5])
         let (mu, logVar) = vae.encodeAll(images)
         let exact = mean(tiny.model.logLikelihood(tiny.x)), elbo = mean(tiny.model.elbo(tiny.x, mu: mu, logVar: logVar))
         let gap = exact - elbo
-        #expect(gap > 0.4, "the planted gap is \(gap) nats")
+        #expect(gap > 0.2, "the planted gap is \(gap) nats")
+        print("planted gap \(gap) nats")
         let estimates = [1, 100, 5000].map { k -> Double in
             var g = SeededGenerator(seed: 40 + UInt64(k))
             return mean(vae.importanceWeightedLogLikelihood(images: images, samples: k, decoderVariance: tiny.variance, using: &g))
         }
         #expect(estimates[0] < estimates[1] && estimates[1] < estimates[2], "\(estimates)")
         // K = 5000 closes the gap to within 2 % of it (the remaining bias is about Var(w)/(2K)).
+        print("IW K = 1, 100, 5000: \(estimates), exact \(exact), ELBO \(elbo)")
         #expect(Swift.abs(exact - estimates[2]) < 0.02 * gap, "K=5000: \(estimates[2]), exact \(exact), gap \(gap)")
         #expect(exact - estimates[0] > 0.5 * gap, "K=1 \(estimates[0]) should sit near the ELBO \(elbo)")
     }
