@@ -23,6 +23,10 @@ for name in sorted(os.listdir(sweep)):
         with open(path) as f:
             runs[(m.group(1), m.group(2))].append((int(m.group(3)), json.load(f)))
 
+for key in runs:  # dimensions carrying more than 0.1 nats, beside the active-unit rule
+    for _, s in runs[key]:
+        s["dims_over_0.1"] = sum(1 for v in s["kl_per_dimension"] if v > 0.1)
+
 def stat(values):
     values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     if not values:
@@ -42,7 +46,7 @@ def cell(values, digits):
 
 COLUMNS = [("test ELBO", "test_elbo", 2), ("IW log p(x), K=1000", "test_log_px_iw", 2), ("KL", "test_kl", 2),
            ("I(x; z)", "mutual_information", 2), ("KL(q(z) ‖ p(z))", "marginal_kl", 2),
-           ("active units", "active_units", 1), ("MSE at μ", "test_mse_at_mu", 4), ("decoder σ²", "decoder_variance", 4),
+           ("active units", "active_units", 1), ("dims with KLⱼ > 0.1", "dims_over_0.1", 1), ("MSE at μ", "test_mse_at_mu", 4), ("decoder σ²", "decoder_variance", 4),
            ("train s", "train_seconds", 0)]
 for model in ["dense", "conv", "rows"]:
     rows = [r for r in ORDER if (model, r) in runs]
@@ -56,6 +60,15 @@ for model in ["dense", "conv", "rows"]:
     print("|---|" + "---:|" * len(cols))
     for r in rows:
         print(f"| {LABEL[r]} | " + " | ".join(cell([s.get(c[1]) for _, s in runs[(model, r)]], c[2]) for c in cols) + " |")
+
+print("\n### Per seed\n\n| model | remedy | seed | test ELBO | IW log p(x) | KL | I(x; z) | active | KLⱼ > 0.1 | MSE at μ | train s |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for model in ["dense", "conv", "rows"]:
+    for r in ORDER:
+        for seed, s in sorted(runs.get((model, r), []), key=lambda p: p[0]):
+            iw = s.get("test_log_px_iw")
+            print(f"| {model} | {LABEL[r]} | {seed} | {s['test_elbo']:.2f} | {'—' if iw is None else f'{iw:.2f}'} | {s['test_kl']:.2f} | "
+                  f"{s['mutual_information']:.2f} | {int(s['active_units'])} | {s['dims_over_0.1']} | {s['test_mse_at_mu']:.4f} | {s['train_seconds']:.0f} |")
 
 # ---- Figures: sorted KL per dimension of each remedy (first seed), small multiples in one SVG --------
 os.makedirs(figures, exist_ok=True)

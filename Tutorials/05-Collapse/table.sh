@@ -35,6 +35,16 @@ for seed in $SEEDS; do
     run "dense-freebits0.5-s$seed" "${dense[@]}" --remedy free-bits --free-bits 0.5
     run "dense-freebits1-s$seed"   "${dense[@]}" --remedy free-bits --free-bits 1
 done
+# The decoder that sees the rows above: the first seed before the conv sweep, the others after it.
+rows() {
+    local seed=$1
+    local args=(--model rows --epochs "$DENSE_EPOCHS" --seed "$seed" --mi-images 5000)
+    run "rows-plain-s$seed"        "${args[@]}" --remedy plain
+    run "rows-warmup-s$seed"       "${args[@]}" --remedy warm-up
+    run "rows-freebits1-s$seed"    "${args[@]}" --remedy free-bits --free-bits 1
+}
+FIRST=${SEEDS%% *}
+rows "$FIRST"
 for seed in $SEEDS; do
     conv=(--model conv --epochs "$CONV_EPOCHS" --limit "$CONV_LIMIT" --seed "$seed" --mi-images 5000)
     run "conv-plain-s$seed"        "${conv[@]}" --remedy plain
@@ -45,10 +55,5 @@ for seed in $SEEDS; do
     run "conv-freebits1-s$seed"    "${conv[@]}" --remedy free-bits --free-bits 1
     run "conv-learnedsigma-s$seed" "${conv[@]}" --remedy learned-sigma
 done
-for seed in $SEEDS; do
-    rows=(--model rows --epochs "$DENSE_EPOCHS" --seed "$seed" --mi-images 5000)
-    run "rows-plain-s$seed"        "${rows[@]}" --remedy plain
-    run "rows-warmup-s$seed"       "${rows[@]}" --remedy warm-up
-    run "rows-freebits1-s$seed"    "${rows[@]}" --remedy free-bits --free-bits 1
-done
+for seed in $SEEDS; do rows "$seed"; done
 python3 Tutorials/05-Collapse/table.py "$SWEEP" Tutorials/05-Collapse/figures
