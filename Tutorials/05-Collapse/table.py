@@ -81,19 +81,19 @@ for model in ["dense", "conv", "rows"]:
         seed, s = min(runs[(model, r)], key=lambda p: p[0])
         panels.append((f"{LABEL[r]} (seed {seed}): KL {s['test_kl']:.1f} nats, {int(s['active_units'])} active",
                        sorted(s["kl_per_dimension"], reverse=True)))
-    top = max(max(v) for _, v in panels) or 1
     w, ph, left = 760, 120, 60
     svg = [f'<?xml version="1.0" encoding="UTF-8"?>',
            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{ph * len(panels) + 40}" font-family="sans-serif" font-size="12">',
            f'<rect width="100%" height="100%" fill="white"/>',
-           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">{model}: KL per latent dimension, most first (test set, nats)</text>']
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">{model}: KL per latent dimension, most first (test set, nats; each panel its own scale)</text>']
     for i, (title, values) in enumerate(panels):
         y0 = 40 + i * ph
+        top = max(max(values), 1e-9)  # each panel on its own scale (its largest dimension)
         base, height = y0 + ph - 25, ph - 45
         svg.append(f'<text x="{left}" y="{y0 + 12}">{title}</text>')
         svg.append(f'<line x1="{left}" y1="{base}" x2="{w - 20}" y2="{base}" stroke="black"/>')
         svg.append(f'<line x1="{left}" y1="{base}" x2="{left}" y2="{base - height}" stroke="black"/>')
-        svg.append(f'<text x="{left - 5}" y="{base - height + 4}" text-anchor="end">{top:.1f}</text>')
+        svg.append(f'<text x="{left - 5}" y="{base - height + 4}" text-anchor="end">{top:.2f}</text>')
         svg.append(f'<text x="{left - 5}" y="{base + 4}" text-anchor="end">0</text>')
         bw = (w - 20 - left) / len(values)
         for j, v in enumerate(values):

@@ -45,15 +45,21 @@ rows() {
 }
 FIRST=${SEEDS%% *}
 rows "$FIRST"
+conv() {
+    local seed=$1 name=$2; shift 2
+    run "conv-$name-s$seed" --model conv --epochs "$CONV_EPOCHS" --limit "$CONV_LIMIT" --seed "$seed" --mi-images 5000 "$@"
+}
+# The conv VAE: the collapse (plain, β = 4) and the learned σ² first, on every seed; then the schedules and free bits.
 for seed in $SEEDS; do
-    conv=(--model conv --epochs "$CONV_EPOCHS" --limit "$CONV_LIMIT" --seed "$seed" --mi-images 5000)
-    run "conv-plain-s$seed"        "${conv[@]}" --remedy plain
-    run "conv-beta4-s$seed"        "${conv[@]}" --remedy beta --beta 4
-    run "conv-warmup-s$seed"       "${conv[@]}" --remedy warm-up
-    run "conv-cyclical-s$seed"     "${conv[@]}" --remedy cyclical
-    run "conv-freebits0.5-s$seed"  "${conv[@]}" --remedy free-bits --free-bits 0.5
-    run "conv-freebits1-s$seed"    "${conv[@]}" --remedy free-bits --free-bits 1
-    run "conv-learnedsigma-s$seed" "${conv[@]}" --remedy learned-sigma
+    conv "$seed" plain --remedy plain
+    conv "$seed" learnedsigma --remedy learned-sigma
+    conv "$seed" beta4 --remedy beta --beta 4
+done
+for seed in $SEEDS; do
+    conv "$seed" freebits0.5 --remedy free-bits --free-bits 0.5
+    conv "$seed" warmup --remedy warm-up
+    conv "$seed" cyclical --remedy cyclical
+    conv "$seed" freebits1 --remedy free-bits --free-bits 1
 done
 for seed in $SEEDS; do rows "$seed"; done
 python3 Tutorials/05-Collapse/table.py "$SWEEP" Tutorials/05-Collapse/figures
