@@ -36,6 +36,7 @@ let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("autoencoder", "02-Autoencoder", ["README.md", "APPENDIX.md", "figures"]),
     ("vae", "03-VAE", ["README.md", "APPENDIX.md", "figures"]),
     ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md", "figures"]),
+    ("collapse", "05-Collapse", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py"]),
 ]
 let package = Package(
     name: "Latent",

@@ -18,18 +18,21 @@ extension VAE {
     ///
     ///     log p(x) ≈ log (1/K) Σₖ p(x|zₖ) p(zₖ) / q(zₖ|x),     zₖ = μ + σ·εₖ,  εₖ ~ N(0, I)
     ///
-    ///     log p(x|z) = −Σ BCE-with-logits(decoder(z), x)          (Bernoulli decoder)
+    ///     log p(x|z) = −Σ BCE-with-logits(decoder(z), x)          (Bernoulli decoder, `.bce`)
+    ///     log p(x|z) = −½ Σ ((x − decoder(z))²/σ² + log 2πσ²)     (Gaussian decoder, `.mse`, variance σ²)
     ///     log p(z)   = −½ Σ (z² + log 2π)
     ///     log q(z|x) = −½ Σ (ε² + log σ² + log 2π)
     ///
     /// K = 1 is the ELBO's one-sample estimate; the bound tightens towards log p(x) as K grows. The
     /// K log-weights of an image are combined with `logSumExp` in Double.
-    /// images: [N, C, H, W] with pixels in {0, 1} → N estimates in nats. Needs a `.bce` model.
+    /// images: [N, C, H, W] (pixels in {0, 1} for `.bce`) → N estimates in nats. A `.mse` model needs
+    /// its decoder variance σ² (`decoderVariance`): its log p(x|z) is a density only once σ² is fixed.
     public func importanceWeightedLogLikelihood(
-        images: Tensor, samples k: Int, using generator: inout SeededGenerator,
+        images: Tensor, samples k: Int, decoderVariance: Double? = nil, using generator: inout SeededGenerator,
         progress: ((Int) -> Void)? = nil
     ) -> [Double] {
-        precondition(likelihood == .bce, "importance-weighted log p(x) needs the Bernoulli (bce) decoder")
+        precondition(likelihood == .bce || (decoderVariance ?? 0) > 0,
+                     "importance-weighted log p(x) of a Gaussian (mse) decoder needs its variance σ² > 0")
         precondition(k >= 1, "importance sampling needs K ≥ 1 samples, got \(k)")
         let wasTraining = isTraining
         isTraining = false
@@ -63,7 +66,10 @@ extension VAE {
                     logPriorMinusQ[row] = logP - logQ
                 }
             }
-            let logits = decoder.forward(Tensor(shape: [rows, zDim], scalars: z))
+            let logits = decoder.forward(Tensor(shape: [rows, zDim], scalars: z))  // means for `.mse`
+            let bernoulli = likelihood == .bce
+            let variance = decoderVariance ?? 1
+            let gaussianConstant = Double(pixels) * log(2 * Double.pi * variance)
             var logLikelihood = [Double](repeating: 0, count: rows)
             logits.withUnsafeBufferPointer { l in
                 images.withUnsafeBufferPointer { x in
@@ -73,11 +79,19 @@ extension VAE {
                             for row in range {
                                 let image = first + row / k
                                 var total = 0.0
-                                for p in 0..<pixels {
-                                    let li = l.value[row * pixels + p], xi = x.value[image * pixels + p]
-                                    total += Double(max(li, 0) - li * xi + log1pf(expf(-Swift.abs(li))))
+                                if bernoulli {
+                                    for p in 0..<pixels {
+                                        let li = l.value[row * pixels + p], xi = x.value[image * pixels + p]
+                                        total += Double(max(li, 0) - li * xi + log1pf(expf(-Swift.abs(li))))
+                                    }
+                                    out.value[row] = -total
+                                } else {
+                                    for p in 0..<pixels {
+                                        let r = Double(x.value[image * pixels + p]) - Double(l.value[row * pixels + p])
+                                        total += r * r
+                                    }
+                                    out.value[row] = -0.5 * (total / variance + gaussianConstant)
                                 }
-                                out.value[row] = -total
                             }
                         }
                     }

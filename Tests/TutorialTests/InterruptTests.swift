@@ -70,6 +70,8 @@ struct InterruptCase: Sendable, CustomTestStringConvertible {
         chapter("autoencoder", ["--model", "dense", "--latent", "4"]),
         chapter("vae", ["--model", "dense", "--latent", "2", "--iw", "0"]),
         chapter("beta-vae", ["--model", "dense", "--latent", "2", "--beta", "0.0001", "--traverse", "2"]),
+        chapter("collapse", ["--model", "dense", "--latent", "2", "--remedy", "warm-up", "--warmup-steps", "12", "--iw", "0",
+                             "--mi-images", "8"]),
     ]
 }
 
