@@ -5,36 +5,11 @@ import Testing
 // --anomaly; chapter 4's --probe, --ae, --vae): bad values stop the run before any work, naming the
 // option, and a tiny tied run reports the anomaly AUROC.
 
-/// A chapter executable built beside this test bundle.
-private func executable(_ name: String) -> String? {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [folder, folder.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
-/// Runs `name` with `arguments`; its exit status and output.
+/// Runs the built chapter `name` with `arguments`; its exit status and output.
 private func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(executable(name)))
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    runProcess(try #require(builtExecutable(name), "\(name) is not built beside the tests"), arguments)
 }
 
-private let sharedData: String? = {
-    if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], FileManager.default.fileExists(atPath: env) { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-}()
 private let fashionAvailable = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
     || (sharedData.map { FileManager.default.fileExists(atPath: $0 + "/fashion-mnist/t10k-images-idx3-ubyte.gz") } ?? false)
 

@@ -114,15 +114,15 @@ struct VAESmokeTests {
     }
 
     @Test("A bad --pairs or --pairs-per stops chapter 3 before any work, naming the option",
-          .enabled(if: chapterExecutable("vae") != nil),
+          .enabled(if: builtExecutable("vae") != nil),
           arguments: [["--pairs", "1-10"], ["--pairs", "17"], ["--pairs", "1-7,"], ["--pairs", "a-b"], ["--pairs-per", "0"]])
     func badPairs(arguments: [String]) throws {
-        let exe = try #require(chapterExecutable("vae"))
+        let exe = try #require(builtExecutable("vae"))
         let out = try temporaryFolder("vae-bad-pairs")
         defer { try? FileManager.default.removeItem(atPath: out) }
         // Tiny data, so that a check that slipped past validate() costs a second, not a training.
         let tiny = ["--limit", "64", "--test-limit", "64", "--epochs", "1", "--iw", "0"] + (sharedData.map { ["--data", $0 + "/mnist"] } ?? [])
-        let result = try run(exe, arguments + tiny + ["--out", out + "/run"])
+        let result = runProcess(exe, arguments + tiny + ["--out", out + "/run"])
         #expect(result.status != 0)
         #expect(result.output.contains(arguments[0] + ":") || result.output.contains(arguments[0] + " must"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: out + "/run"), "nothing is written for a bad option")

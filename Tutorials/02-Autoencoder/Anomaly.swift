@@ -33,7 +33,7 @@ func anomalyReport(_ model: any AutoencoderModel, test: ImageSet, other: ImageSe
     let inScores = perImageMSE(model, images), outScores = perImageMSE(model, otherImages)
     let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
     let clean = mean(inScores)
-    let denoised = model.meanSquaredError(input: noisy, target: images)
+    let denoised = meanSquaredError(model.reconstructAll(noisy), images)
     let random = mean(perImageMSE(model, uniform))
     let outside = mean(outScores)
     let area = auroc(positives: outScores, negatives: inScores)
