@@ -63,13 +63,17 @@ struct ParityLayerTests {
         for (name, _) in layer.namedBuffers {
             layer.setBuffer(name, to: try f.tensor("buffer." + name))
         }
+        // The chapters' widths sum up to 1,152 products per output (64·3·3·2 and more): float32 rounding in two
+        // different summation orders grows like √K, to 1.4e-4 here against 2–5e-5 for the small cases. A wrong
+        // gradient is off by O(1), so 4e-4 still separates right from wrong by three orders of magnitude.
+        let tolerance: Float = caseName.contains("_wide_") ? 4e-4 : parityTolerance
         var results: [(String, Comparison)] = []
         let output = layer.forward(try f.tensor("input"))
-        results.append(("output", try expectParity(output, f, "output", case: caseName)))
+        results.append(("output", try expectParity(output, f, "output", case: caseName, tolerance: tolerance)))
         let gradInput = layer.backward(try f.tensor("grad_output"))
-        results.append(("grad_input", try expectParity(gradInput, f, "grad_input", case: caseName)))
+        results.append(("grad_input", try expectParity(gradInput, f, "grad_input", case: caseName, tolerance: tolerance)))
         for (name, parameter) in parameters {
-            results.append(("grad.\(name)", try expectParity(parameter.grad, f, "grad." + name, case: caseName)))
+            results.append(("grad.\(name)", try expectParity(parameter.grad, f, "grad." + name, case: caseName, tolerance: tolerance)))
         }
         for (name, value) in layer.namedBuffers {
             results.append((name, try expectParity(value, f, "buffer_after." + name, case: caseName)))

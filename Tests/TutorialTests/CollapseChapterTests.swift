@@ -5,16 +5,7 @@ import LatentData
 
 /// Runs `executable` with `arguments`; its exit status and output.
 private func runCollapse(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    runProcess(executable, arguments)
 }
 
 @Suite("Chapter 5 on tiny data", .serialized)

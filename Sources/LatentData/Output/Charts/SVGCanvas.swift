@@ -123,18 +123,6 @@ struct SVGCanvas {
     /// A coordinate with two decimals.
     private func n(_ value: Double) -> String { Format.fixed(value, 2) }
 
-    /// XML text escaping.
-    private func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    /// XML text escaping (the run page's: `& < > " '` as character references).
+    private func escape(_ text: String) -> String { RunPage.escape(text) }
 }
