@@ -65,34 +65,32 @@ public struct RemedyStepTerms {
 @discardableResult
 public func remedyStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: RemedyObjective, beta: Float,
                        context: RowContext? = nil) -> RemedyStepTerms {
-    let (mu, logVar) = vae.encoder.forward(x).splitColumns(vae.latentDimension)
-    let std = exp(0.5 * logVar)
-    let z = mu + std * eps
-    var xHat = vae.decoder.forward(z)
-    if let context { xHat = xHat + context.forward(x) }  // logits from the pixel rows above, added
-    // The reconstruction term, nats per image.
+    // The reparameterization and its backward are `vaeStep`'s; only the two loss terms differ.
     var logVariance: Float? = nil
-    let rec: Float, dXHat: Tensor
-    switch objective.decoder {
-    case .bernoulli:
-        (rec, dXHat) = binaryCrossEntropyWithLogits(xHat, x, reduction: .batchMean)
-    case let .gaussian(variance):
-        logVariance = log(variance)
-        (rec, dXHat, _) = gaussianNLL(xHat, x, logVariance: log(variance), reduction: .batchMean)
-    case .learnedVariance:
-        // σ² at its optimum for this batch; the loss's gradient in log σ² is zero there, so the
-        // gradient with σ² held fixed is the gradient of the minimized loss (the envelope theorem).
-        logVariance = optimalLogVariance(xHat, x)
-        (rec, dXHat, _) = gaussianNLL(xHat, x, logVariance: logVariance!, reduction: .batchMean)
-    }
-    // The KL, plain or with free bits (λ = 0 charges exactly the KL).
-    let (charged, dMu, dLogVar, perDimension) = freeBitsKL(mu: mu, logVar: logVar, lambda: objective.freeBits ?? 0)
-    let kl = perDimension.reduce(0, +)
-    // Backward through z = μ + σ·ε, as in `vaeStep`.
-    if let context { _ = context.backward(dXHat) }
-    let dZ = vae.decoder.backward(dXHat)
-    let dEncoderOutput = concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar)
-    _ = vae.encoder.backward(dEncoderOutput)
-    return RemedyStepTerms(reconstruction: rec, kl: kl, klCharged: objective.freeBits == nil ? kl : charged,
-                           beta: beta, logVariance: logVariance, dEncoderOutput: dEncoderOutput)
+    var plainKL: Float = 0
+    let terms = vaeStep(vae, x: x, eps: eps, beta: beta, reconstruction: { xHat in
+        // The reconstruction term, nats per image.
+        switch objective.decoder {
+        case .bernoulli:
+            return binaryCrossEntropyWithLogits(xHat, x, reduction: .batchMean)
+        case let .gaussian(variance):
+            logVariance = log(variance)
+            let (rec, dXHat, _) = gaussianNLL(xHat, x, logVariance: log(variance), reduction: .batchMean)
+            return (rec, dXHat)
+        case .learnedVariance:
+            // σ² at its optimum for this batch; the loss's gradient in log σ² is zero there, so the
+            // gradient with σ² held fixed is the gradient of the minimized loss (the envelope theorem).
+            let optimum = optimalLogVariance(xHat, x)
+            logVariance = optimum
+            let (rec, dXHat, _) = gaussianNLL(xHat, x, logVariance: optimum, reduction: .batchMean)
+            return (rec, dXHat)
+        }
+    }, kl: { mu, logVar in
+        // The KL, plain or with free bits (λ = 0 charges exactly the KL).
+        let (charged, dMu, dLogVar, perDimension) = freeBitsKL(mu: mu, logVar: logVar, lambda: objective.freeBits ?? 0)
+        plainKL = perDimension.reduce(0, +)
+        return (charged, dMu, dLogVar)
+    }, context: context)
+    return RemedyStepTerms(reconstruction: terms.reconstruction, kl: plainKL, klCharged: objective.freeBits == nil ? plainKL : terms.kl,
+                           beta: beta, logVariance: logVariance, dEncoderOutput: terms.dEncoderOutput)
 }

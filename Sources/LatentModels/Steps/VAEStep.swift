@@ -55,24 +55,50 @@ public struct VAEStepTerms {
 ///     ∂loss/∂log σ² = ∂rec/∂z · ε · ½σ + β ∂kl/∂log σ² since ∂z/∂log σ² = ½σε
 @discardableResult
 public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective) -> VAEStepTerms {
+    vaeStep(vae, x: x, eps: eps, beta: objective.beta,
+            // −log p(x|z): Bernoulli (BCE on logits) or Gaussian (squared error).               [eq. 3]
+            reconstruction: { xHat in
+                objective.likelihood == .bce
+                    ? binaryCrossEntropyWithLogits(xHat, x, reduction: objective.reconstruction)
+                    : mse(xHat, x, reduction: objective.reconstruction)
+            },
+            // KL(N(μ, σ²) ‖ N(0, I)) in closed form, with its gradients.                        [eq. 4]
+            kl: { mu, logVar in gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl) })
+}
+
+/// The VAE step with its two loss terms given as functions: the one place the encoder, the
+/// reparameterization z = μ + σ·ε, the decoder and the backward pass through the sample are written.
+/// `vaeStep(_:x:eps:objective:)` (chapters 3 and 4) and `remedyStep` (chapter 5: free bits, a learned
+/// decoder variance, a decoder that also sees the rows above through `context`) both call it.
+///
+/// - Parameters:
+///   - reconstruction: x̂ → (−log p(x|z), ∂/∂x̂).
+///   - kl: (μ, log σ²) → (the KL term as charged, ∂/∂μ, ∂/∂log σ²); β multiplies its gradients here.
+///   - context: logits from the pixels already seen, added to the decoder's output (chapter 5).
+@discardableResult
+public func vaeStep(
+    _ vae: VAE, x: Tensor, eps: Tensor, beta: Float,
+    reconstruction: (_ xHat: Tensor) -> (loss: Float, gradient: Tensor),
+    kl: (_ mu: Tensor, _ logVar: Tensor) -> (loss: Float, dMu: Tensor, dLogVar: Tensor),
+    context: RowContext? = nil
+) -> VAEStepTerms {
     // Encoder: q(z|x) = N(μ, σ²), μ and log σ² side by side.                                [eq. 1]
     let (mu, logVar) = vae.encoder.forward(x).splitColumns(vae.latentDimension)
     // Reparameterization: z = μ + σ·ε — z is a function of μ and σ, so gradients reach them.   [eq. 2]
     let std = exp(0.5 * logVar)
     let z = mu + std * eps
     // Decoder and the reconstruction term −log p(x|z).                                      [eq. 3]
-    let xHat = vae.decoder.forward(z)
-    let (rec, dXHat) = objective.likelihood == .bce
-        ? binaryCrossEntropyWithLogits(xHat, x, reduction: objective.reconstruction)
-        : mse(xHat, x, reduction: objective.reconstruction)
-    // KL(N(μ, σ²) ‖ N(0, I)) in closed form, with its gradients.                            [eq. 4]
-    let (kl, dMu, dLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl)
+    var xHat = vae.decoder.forward(z)
+    if let context { xHat = xHat + context.forward(x) }
+    let (rec, dXHat) = reconstruction(xHat)
+    // The KL term and its gradients.                                                        [eq. 4]
+    let (klTerm, dMu, dLogVar) = kl(mu, logVar)
     // Backward: the decoder gives ∂rec/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
-    let beta = objective.beta
+    if let context { _ = context.backward(dXHat) }
     let dZ = vae.decoder.backward(dXHat)
     let dEncoderOutput = concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar)
     _ = vae.encoder.backward(dEncoderOutput)
-    return VAEStepTerms(reconstruction: rec, kl: kl, dEncoderOutput: dEncoderOutput)
+    return VAEStepTerms(reconstruction: rec, kl: klTerm, dEncoderOutput: dEncoderOutput)
 }
 
 extension VAE: TrainableModel {
