@@ -85,6 +85,7 @@ extension CollapseChapter {
             ("iw", .array(iwRows.map { ["k": .number(Double($0.0)), "log_px": .number($0.1), "seconds": .number($0.2)] })),
         ]
         try run.writeSummary(config: config, metrics: .object(metrics + trainer.history.perEpoch))
+        try run.writePage(command: commandLine())
         run.printWritten()
     }
 

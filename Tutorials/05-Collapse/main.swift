@@ -120,6 +120,7 @@ struct CollapseChapter: ParsableCommand {
             "train_images": .number(Double(train.count)), "test_images": .number(Double(test.count)),
         ]
         try run.writeSummary(config: config, metrics: .object(metrics.json + [("trace", trace.json)] + trainer.history.perEpoch))
+        try run.writePage(command: commandLine())
         run.printWritten()
     }
 }
