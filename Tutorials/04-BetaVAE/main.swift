@@ -29,7 +29,7 @@ struct BetaVAEChapter: ParsableCommand {
     @Option(help: "Model for MNIST: conv (seed 001, default) or dense; CelebA always uses seed 000's model.") var model: BetaModel = .conv
     @Option(parsing: .unconditional, help: "Weight of the KL term, ≥ 0 (seed 001's tuned value: 1e-4).") var beta: Float = 1e-4
     @Flag(help: "Train every β of --betas and compare them.") var sweep = false
-    @Option(help: "The β values of --sweep, comma-separated, each ≥ 0.") var betas: String = "0,1e-4,1,10"
+    @Option(help: "The β values of --sweep, comma-separated, each ≥ 0.") var betas: String = "0,1e-4,1e-3,1e-2,10"
     @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: 64 as seed 001 for MNIST, 20 dense, 128 CelebA).") var latent: Int?
     @Option(parsing: .unconditional, help: "Width f of the CelebA model.") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
