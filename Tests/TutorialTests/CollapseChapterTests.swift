@@ -15,7 +15,9 @@ struct CollapseChapterTests {
           arguments: [(["--free-bits", "0"], "--free-bits"), (["--beta", "-1"], "--beta"), (["--warmup-steps", "0"], "--warmup-steps"),
                       (["--cycle-steps", "1"], "--cycle-steps"), (["--variance", "0"], "--variance"), (["--ks", "1,0"], "--ks"),
                       (["--remedy", "learned-sigma"], "--remedy learned-sigma"), (["--remedy", "free"], "--remedy"),
-                      (["--mi-images", "1"], "--mi-images")])
+                      (["--mi-images", "1"], "--mi-images"), (["--model", "celeba"], "--model celeba goes with --dataset celeba"),
+                      (["--dataset", "celeba"], "--model celeba goes with --dataset celeba"),
+                      (["--dataset", "celeba", "--model", "celeba", "--experiment", "ppca"], "--experiment ppca is on digits")])
     func badOptions(arguments: [String], option: String) throws {
         let exe = try #require(builtExecutable("collapse"))
         let out = try temporaryFolder("collapse-bad")

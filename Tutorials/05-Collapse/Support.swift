@@ -20,14 +20,17 @@ enum Remedy: String, ExpressibleByArgument, CaseIterable {
 
 /// The models the remedies are tried on.
 enum CollapseModel: String, ExpressibleByArgument, CaseIterable {
-    case dense, conv, rows
-    var isBernoulli: Bool { self != .conv }
-    var latent: Int { self == .conv ? 64 : 20 }
-    var batchSize: Int { self == .conv ? 64 : 128 }
+    case dense, conv, rows, celeba
+    var isBernoulli: Bool { self == .dense || self == .rows }
+    var latent: Int { [.dense: 20, .rows: 20, .conv: 64, .celeba: 128][self]! }
+    var batchSize: Int { [.dense: 128, .rows: 128, .conv: 64, .celeba: 32][self]! }
+    /// Faces are [-1, 1] pixels (seed 000's Tanh output); digits [0, 1].
+    var range: PixelRange { self == .celeba ? .minusOneToOne : .zeroToOne }
     func make(latent: Int, using generator: inout SeededGenerator) -> VAE {
         switch self {
         case .dense, .rows: .dense(latent: latent, likelihood: .bce, using: &generator)
         case .conv: .conv(latent: latent, likelihood: .mse, using: &generator)
+        case .celeba: .celeba(latent: latent, using: &generator)  // seed 000's model at f = 32 (chapter 3's default)
         }
     }
 }
@@ -141,7 +144,7 @@ extension CollapseChapter {
         guard context == nil else { return }  // the rows model's pictures need its rows drawn one at a time
         try run.writeGrid(concatBatch([testImages.slice(0..<8), vae.reconstruct(testImages.slice(0..<8)),
                                        vae.decodeAll(Tensor.randomNormal([8, vae.latentDimension], using: &sampleRandom))]),
-                          columns: 8, as: "reconstructions-samples.png")
+                          columns: 8, range: model.range, as: "reconstructions-samples.png")
     }
 }
 

@@ -28,7 +28,7 @@ struct CollapseChapter: ParsableCommand {
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @Option(help: "ppca (linear VAE vs the closed form) or remedy (one VAE, one remedy).") var experiment: Experiment = .remedy
-    @Option(help: "Model: dense (chapter 3's, Bernoulli), conv (seed 001's, Gaussian), rows (dense + a decoder that also sees the pixel rows above).")
+    @Option(help: "Model: dense (chapter 3's, Bernoulli), conv (seed 001's, Gaussian), rows (dense + a decoder that also sees the pixel rows above), celeba (seed 000's, Gaussian, with --dataset celeba).")
     var model: CollapseModel = .dense
     @Option(help: "Remedy: plain, beta, warm-up, cyclical, free-bits, learned-sigma.") var remedy: Remedy = .plain
     @Option(help: "β of --remedy beta, ≥ 0.") var beta: Float = 4
@@ -56,7 +56,9 @@ struct CollapseChapter: ParsableCommand {
         if remedy == .learnedSigma && model.isBernoulli {
             throw ValidationError("--remedy learned-sigma needs a Gaussian decoder: --model conv (a Bernoulli decoder has no variance)")
         }
-        if let dataset = data.dataset, dataset == .celeba { throw ValidationError("--dataset celeba is not supported by this chapter yet: use mnist") }
+        let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
+        guard (dataset == .celeba) == (model == .celeba) else { throw ValidationError("--model celeba goes with --dataset celeba, and only with it") }
+        if experiment == .ppca && dataset == .celeba { throw ValidationError("--experiment ppca is on digits: --dataset mnist or fashion-mnist") }
     }
 
     mutating func run() throws {
@@ -64,17 +66,19 @@ struct CollapseChapter: ParsableCommand {
         if experiment == .ppca { return try runPPCA() }
         let zDim = latent ?? model.latent, batch = training.batchSize ?? model.batchSize, epochs = training.epochs ?? 5
         let run = try data.runFolder(default: "collapse-\(model.rawValue)-\(remedy.rawValue)")
-        let (train, test) = try data.load(data.dataset ?? .mnist)
-        // Bernoulli models: binarized afresh in every batch, tested on one fixed binarization.
-        let testImages = (model.isBernoulli ? test.binarized(seed: 12345) : test).tensor(first: test.count)
+        let (train, test) = try data.load(data.dataset ?? (model == .celeba ? .celeba : .mnist))
+        // Bernoulli models: binarized afresh in every batch, tested on one fixed binarization. Faces: [-1, 1].
+        let testImages = (model.isBernoulli ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: model.range)
 
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
         let vae = model.make(latent: zDim, using: &random["eps"])
         // --model rows: the decoder also sees the pixel rows above each row, enough to model x without z.
         let context = model == .rows ? RowContext(using: &random["eps"]) : nil
         let trained: any TrainableModel = context.map { ContextVAE(vae: vae, context: $0) } ?? vae
-        let adam = Adam(parameters: trained.parameters, lr: training.lr ?? 1e-3)
-        var loader = try trainingLoader(train, batchSize: batch, seed: data.seed &+ 1)
+        let adam = model == .celeba  // seed 000's optimizer for its model, as in chapter 3
+            ? Adam(parameters: trained.parameters, lr: training.lr ?? 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
+            : Adam(parameters: trained.parameters, lr: training.lr ?? 1e-3)
+        var loader = try trainingLoader(train, batchSize: batch, range: model.range, seed: data.seed &+ 1)
         // ---- The remedy: a KL schedule, free bits, or the decoder's variance ------------------------
         let totalSteps = epochs * loader.batchCount
         let schedule: KLSchedule = switch remedy {
@@ -115,7 +119,7 @@ struct CollapseChapter: ParsableCommand {
             "chapter": "05-Collapse", "command": .string(commandLine()), "experiment": "remedy", "model": .string(model.rawValue),
             "remedy": .string(remedy.rawValue), "schedule": .string(schedule.description),
             "free_bits": .number(Double(objective.freeBits ?? 0)), "decoder": .string("\(decoder)"), "latent": .number(Double(zDim)),
-            "batch_size": .number(Double(batch)), "lr": .float(training.lr ?? 1e-3), "epochs": .number(Double(epochs)),
+            "batch_size": .number(Double(batch)), "lr": .float(adam.lr), "epochs": .number(Double(epochs)),
             "seed": .number(Double(data.seed)), "threads": .number(Double(Parallel.threadCount)),
             "train_images": .number(Double(train.count)), "test_images": .number(Double(test.count)),
         ]
