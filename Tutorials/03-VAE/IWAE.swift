@@ -53,6 +53,8 @@ struct IWAEOptions: ParsableArguments {
     @Option(name: .customLong("eval-every"), parsing: .unconditional,
             help: "Record that log p(x) every N epochs (and at the last epoch of each of Burda et al.'s stages).")
     var evalEvery: Int = 1
+    @Option(help: "summary.json files of other runs whose test log p(x) curves join this run's log-px.svg (comma-separated).")
+    var compare: String?
 
     init() {}
 
@@ -66,6 +68,22 @@ struct IWAEOptions: ParsableArguments {
         if evalSamples > 0 && likelihood != .bce { throw ValidationError("--eval-samples needs a Bernoulli decoder (--likelihood bce)") }
         if let evalImages, evalImages < 1 { throw ValidationError("--eval-images must be at least 1, got \(evalImages)") }
         guard evalEvery >= 1 else { throw ValidationError("--eval-every must be at least 1, got \(evalEvery)") }
+        _ = try comparedRuns()
+    }
+
+    /// `--compare`: (label, test log p(x) per epoch) of each named summary.json.
+    func comparedRuns() throws -> [(label: String, values: [Double])] {
+        guard let compare else { return [] }
+        return try compare.split(separator: ",").map { item in
+            let path = String(item)
+            guard FileIO.fileExists(path) else { throw ValidationError("--compare \(path): no such file") }
+            let text = String(decoding: try FileIO.readFile(path), as: UTF8.self)
+            guard let summary = try? JSONValue(parsing: text), let values = summary["test_log_px_per_epoch"]?.doubles,
+                  case let .string(objective)? = summary["config"]?["objective"], case let .number(k)? = summary["config"]?["samples"] else {
+                throw ValidationError("--compare \(path): not the summary.json of a run with --eval-samples")
+            }
+            return (objective == "elbo" ? "VAE (ELBO)" : "IWAE k = \(Int(k))", values)
+        }
     }
 
     /// The test log p(x) (nats per image, mean over the first --eval-images) with --eval-samples
@@ -83,6 +101,9 @@ struct IWAEOptions: ParsableArguments {
     }
 
     /// The options as `summary.json` config entries.
+    /// This run's name on the chart.
+    var label: String { objective == .elbo ? "VAE (ELBO)" : "IWAE k = \(samples)" }
+
     var config: [(String, JSONValue)] {
         [("objective", .string(objective.rawValue)), ("samples", .number(Double(samples))), ("schedule", .string(schedule.rawValue)),
          ("eval_samples", .number(Double(evalSamples))), ("eval_every", .number(Double(evalEvery)))]
@@ -100,14 +121,21 @@ func pixelMeans(_ train: ImageSet) -> [Float] {
 }
 
 /// Test log p(x) against epochs, with Burda et al.'s Table 1 numbers (one stochastic layer) as lines.
-func logPxChart(_ history: TrainingHistory, samples: Int, objective: TrainingObjective) -> LineChart {
-    let values = history["test_log_px"]
-    let points = values.indices.map { (x: Double($0 + 1), y: values[$0]) }.filter { $0.y.isFinite }
-    let last = Double(max(history.epochs, 2))
-    let paper: [(String, Double)] = [("Burda et al. VAE k=1: −86.76", -86.76), ("IWAE k=5: −85.54", -85.54), ("IWAE k=50: −84.78", -84.78)]
-    return LineChart(title: "Test log p(x) during training (\(objective.rawValue), k = \(samples))", xLabel: "epoch", yLabel: "nats per image",
-                     series: [ChartSeries(name: "ours", points: points, color: chartPalette[0])]
-                        + paper.enumerated().map { index, line in
-                            ChartSeries(name: line.0, points: [(1, line.1), (last, line.1)], color: chartPalette[index + 1], dashed: true)
-                        })
+/// Runs from `--compare` come after this one, each in the colour of its paper line when it is one of the three.
+func logPxChart(_ history: TrainingHistory, label: String, others: [(label: String, values: [Double])], evalSamples: Int) -> LineChart {
+    let runs = [(label, history["test_log_px"])] + others
+    let last = Double(max(runs.map(\.1.count).max() ?? 2, 2))
+    let paper: [(String, Double)] = [("VAE (ELBO)", -86.76), ("IWAE k = 5", -85.54), ("IWAE k = 50", -84.78)]
+    func color(_ label: String, _ index: Int) -> String {
+        chartPalette[paper.firstIndex { $0.0 == label } ?? (3 + index) % chartPalette.count]
+    }
+    let ours = runs.enumerated().map { index, run in
+        ChartSeries(name: "ours: \(run.0)", points: run.1.indices.map { (x: Double($0 + 1), y: run.1[$0]) }.filter { $0.y.isFinite },
+                    color: color(run.0, index))
+    }
+    let lines = paper.map { name, value in
+        ChartSeries(name: "Burda et al. \(name): \(Format.fixed(value, 2))", points: [(1, value), (last, value)], color: color(name, 0), dashed: true)
+    }
+    return LineChart(title: "Test log p(x) (K = \(evalSamples) during training) and Burda et al. 2016, Table 1",
+                     xLabel: "epoch", yLabel: "nats per image", series: ours + lines)
 }
