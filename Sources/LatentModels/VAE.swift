@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Latent
 
 /// How a VAE's decoder output is read as a distribution over pixels, `--likelihood bce|mse`.
@@ -20,7 +25,7 @@ public enum VAELikelihood: String, Sendable, CaseIterable {
 ///
 /// Parameter names are `encoder.<i>.…` and `decoder.<i>.…`, PyTorch's for this module tree.
 public final class VAE: EncoderDecoder, CustomStringConvertible {
-    /// Which architecture: `dense`, `conv` or `celeba`.
+    /// Which architecture: `dense`, `burda`, `conv` or `celeba`.
     public let kind: String
     /// The latent size z.
     public let latentDimension: Int
@@ -67,6 +72,55 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
         decoderLayers.append(Unflatten(inputs))
         return VAE(kind: "dense", latentDimension: latent, imageShape: inputs, likelihood: likelihood,
                    encoder: encoder, decoder: Sequential(decoderLayers))
+    }
+
+    /// Burda, Grosse & Salakhutdinov's (2016) one-stochastic-layer model for MNIST: two Tanh layers of
+    /// 200 on each side of a 50-dimensional z, a Bernoulli decoder (logits out).
+    ///
+    ///     encoder: 784 → 200 → Tanh → 200 → Tanh → (μ, log σ²) [2·50]
+    ///     decoder:  50 → 200 → Tanh → 200 → Tanh → 784 logits
+    ///
+    /// Initialized as their code does: weights uniform on ±√(6 / (fan-in + fan-out)) (Glorot & Bengio),
+    /// biases zero; the encoder's head counts as their two heads of 50 (μ and σ) for the fan-out.
+    /// Their σ-head emits log σ (σ = exp(·)); ours emits log σ² = 2 log σ, the VAE's convention here.
+    /// Set the decoder's output bias to the logit of the training images' mean with `setOutputBias`.
+    public static func burda(
+        inputs: [Int] = [1, 28, 28], hidden: Int = 200, latent: Int = 50, using generator: inout SeededGenerator
+    ) -> VAE {
+        let pixels = inputs.reduce(1, *)
+        func glorot(_ inputs: Int, _ outputs: Int, fanOut: Int? = nil) -> Linear {
+            let layer = Linear(inFeatures: inputs, outFeatures: outputs, using: &generator)
+            let bound = (6 / Float(inputs + (fanOut ?? outputs))).squareRoot()
+            layer.weight.value = Tensor.randomUniform([outputs, inputs], low: -bound, high: bound, using: &generator)
+            layer.bias?.value = Tensor.zeros([outputs])
+            return layer
+        }
+        let encoder = Sequential(
+            Flatten(),
+            glorot(pixels, hidden), Tanh(),
+            glorot(hidden, hidden), Tanh(),
+            glorot(hidden, 2 * latent, fanOut: latent))
+        let decoder = Sequential(
+            glorot(latent, hidden), Tanh(),
+            glorot(hidden, hidden), Tanh(),
+            glorot(hidden, pixels),
+            Unflatten(inputs))
+        return VAE(kind: "burda", latentDimension: latent, imageShape: inputs, likelihood: .bce,
+                   encoder: encoder, decoder: decoder)
+    }
+
+    /// Sets the bias of the decoder's last Linear to logit(mean), the mean clipped to [0.001, 0.999]:
+    /// at z's first steps the decoder then already predicts each pixel's average (Burda et al.'s start).
+    /// mean: one value per pixel.
+    public func setOutputBias(toLogitOf mean: [Float]) {
+        guard let last = decoder.layers.last(where: { $0 is Linear }) as? Linear, let bias = last.bias else {
+            preconditionFailure("setOutputBias: the decoder has no Linear with a bias")
+        }
+        precondition(mean.count == bias.value.count, "setOutputBias: \(mean.count) means for \(bias.value.count) outputs")
+        bias.value = Tensor(shape: [mean.count], scalars: mean.map { m in
+            let p = Swift.min(Swift.max(m, 0.001), 0.999)
+            return logf(p / (1 - p))
+        })
     }
 
     /// Seed 001's convolutional VAE for 28×28 digits: its AE (`ConvAutoencoder`) with the encoder

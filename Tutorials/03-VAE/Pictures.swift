@@ -22,6 +22,7 @@ extension VAEChapter {
         try run.writeGrid(vae.decodeAll(Tensor.randomNormal([64, vae.latentDimension], using: &sampleRandom)),
                           columns: 8, range: range, as: "samples.png")
         try run.writeChart(curves(history, lik: lik), as: "curves.svg")
+        if !history["test_log_px"].isEmpty { try run.writeChart(logPxChart(history, label: iwae.label, others: try iwae.comparedRuns(), evalSamples: iwae.evalSamples), as: "log-px.svg") }
         guard range == .zeroToOne, let labels = test.labels else { return }
         try writeInterpolation(vae, test: test, labels: labels, run: run)
         if vae.latentDimension == 2 {

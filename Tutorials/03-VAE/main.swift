@@ -19,11 +19,11 @@ import LatentCommands
 import LatentData
 import LatentModels
 
-/// The three architectures of this chapter.
+/// The four architectures of this chapter.
 enum VAEModel: String, ExpressibleByArgument, CaseIterable {
-    case dense, conv, celeba
-    var latent: Int { [.dense: 20, .conv: 64, .celeba: 128][self]! }
-    var batchSize: Int { [.dense: 128, .conv: 64, .celeba: 32][self]! }
+    case dense, burda, conv, celeba
+    var latent: Int { [.dense: 20, .burda: 50, .conv: 64, .celeba: 128][self]! }
+    var batchSize: Int { [.dense: 128, .burda: 20, .conv: 64, .celeba: 32][self]! }
 }
 
 /// The two CelebA decoders: as seed 000 runs (no activation after its second BatchNorm) or as written.
@@ -36,7 +36,7 @@ struct VAEChapter: ParsableCommand {
 
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
-    @Option(help: "Model: dense (784→400→z→400→784), conv (seed 001), celeba (seed 000).") var model: VAEModel = .dense
+    @Option(help: "Model: dense (784→400→z→400→784), burda (784→200→200→z→200→200→784, tanh; Burda et al. 2016), conv (seed 001), celeba (seed 000).") var model: VAEModel = .dense
     @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: dense 20, conv 64, celeba 128).") var latent: Int?
     @Option(parsing: .unconditional, help: "Width f of the celeba model (the seed: 64).") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
@@ -46,6 +46,7 @@ struct VAEChapter: ParsableCommand {
     @Option(help: "Digit pairs to interpolate between, from-to, comma-separated, labels 0…9 (e.g. 1-7,3-5,6-9).") var pairs: String = "3-5"
     @Option(name: .customLong("pairs-per"), parsing: .unconditional, help: "Test-image pairs drawn for each digit pair, 1…20.") var pairsPer: Int = 1
     @Option(help: "A chapter-2 autoencoder checkpoint (.safetensors) to interpolate with, beside the VAE.") var ae: String?
+    @OptionGroup(title: "Importance-weighted training (Burda et al. 2016; bce only)") var iwae: IWAEOptions
     @Option(help: "After training, score this dataset's test images by −ELBO and report the AUROC (e.g. fashion-mnist).") var anomaly: DatasetName?
 
     func validate() throws {
@@ -59,6 +60,7 @@ struct VAEChapter: ParsableCommand {
         if let anomaly, anomaly == dataset || anomaly == .celeba || dataset == .celeba {
             throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the training images' size other than the training one (mnist or fashion-mnist)")
         }
+        try iwae.validate(likelihood: likelihood ?? (dataset == .celeba ? .mse : .bce), testImages: data.testLimit)
         _ = try digitPairs()
         guard (1...20).contains(pairsPer) else { throw ValidationError("--pairs-per must be in 1…20, got \(pairsPer)") }
     }
@@ -68,7 +70,7 @@ struct VAEChapter: ParsableCommand {
         let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
         let isFaces = dataset == .celeba
         let zDim = latent ?? model.latent, batch = training.batchSize ?? model.batchSize
-        let lr = training.lr ?? (isFaces ? 5e-4 : 1e-3)
+        let lr = training.lr ?? (isFaces ? 5e-4 : 1e-3), samples = iwae.samples
         let lik = likelihood ?? (isFaces ? .mse : .bce)
         let run = try data.runFolder(default: "vae-\(dataset.rawValue)")
 
@@ -82,22 +84,31 @@ struct VAEChapter: ParsableCommand {
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
         let vae: VAE = switch model {
         case .dense: .dense(latent: zDim, likelihood: lik, using: &random["eps"])
+        case .burda: .burda(latent: zDim, using: &random["eps"])
         case .conv: .conv(latent: zDim, likelihood: lik, using: &random["eps"])
         case .celeba: .celeba(filters: filters, latent: zDim, seedDecoder: decoder == .seed, using: &random["eps"])
         }
+        if model == .burda { vae.setOutputBias(toLogitOf: pixelMeans(train)) }
         let adam = isFaces
             ? Adam(parameters: vae.parameters, lr: lr, betas: (0.5, 0.999), weightDecay: 1e-5)  // seed 000
-            : Adam(parameters: vae.parameters, lr: lr)
+            : Adam(parameters: vae.parameters, lr: lr, eps: iwae.schedule == .burda ? 1e-4 : 1e-8)
         print(vae.summary(batch: batch))
 
         // ---- Training: the step, inside the shared harness ------------------------------------
         var loader = try trainingLoader(train, batchSize: batch, range: range, seed: data.seed &+ 1)
         let trainer = Trainer(model: vae, optimizer: adam, random: random, checkpoint: run.file("checkpoint.safetensors"),
-                              config: [("model", vae.kind), ("latent", "\(zDim)"), ("likelihood", lik.rawValue)])
+                              config: [("model", vae.kind), ("latent", "\(zDim)"), ("likelihood", lik.rawValue),
+                                       ("objective", iwae.objective.rawValue), ("samples", "\(samples)")])
         if training.resume { try trainer.resume(replaying: &loader) }
         try runTraining {
             try trainer.train(epochs: training.epochs ?? 10, loader: &loader, step: { b in
                 let x = lik == .bce ? Binarize.bernoulli(b.images, using: &random["binarize"]) : b.images
+                adam.lr = iwae.schedule.lr(base: lr, epoch: trainer.history.epochs + 1)
+                if iwae.objective == .iwae {  // k codes per image, their importance weights (IWAEStep.swift)
+                    let eps = Tensor.randomNormal([b.count * samples, zDim], using: &random["eps"])
+                    let terms = iwaeStep(vae, x: x, eps: eps, samples: samples)
+                    return StepReport(["rec": terms.reconstruction, "kl": terms.kl, "iwae": terms.loss], averagedOver: b.count, input: x)
+                }
                 let eps = Tensor.randomNormal([b.count, zDim], using: &random["eps"])
                 let terms = vaeStep(vae, x: x, eps: eps, objective: .elbo(lik))
                 return StepReport(["rec": terms.reconstruction, "kl": terms.kl], averagedOver: b.count, input: x)
@@ -108,6 +119,7 @@ struct VAEChapter: ParsableCommand {
                 var metrics = [("rec", terms.reconstruction), ("kl", terms.kl), ("elbo", -(terms.reconstruction + terms.kl))]
                 // Faces: per-pixel MSE on [0, 1] pixels, decoding z = μ ([-1, 1] squared errors / 4).
                 if isFaces { metrics.append(("mse", vae.reconstructionMSE(images: testImages) / 4)) }
+                if iwae.evalSamples > 0 { metrics.append(("log_px", iwae.logPx(vae, testImages, epoch: trainer.history.epochs + 1))) }
                 return metrics
             })
         }
@@ -133,7 +145,7 @@ struct VAEChapter: ParsableCommand {
             ("batch_size", .number(Double(batch))), ("lr", .float(lr)), ("epochs", .number(Double(history.epochs))),
             ("seed", .number(Double(data.seed))), ("threads", .number(Double(Parallel.threadCount))),
             ("train_images", .number(Double(train.count))), ("test_images", .number(Double(test.count))),
-        ] + (isFaces ? [("filters", .number(Double(filters))), ("decoder", .string(decoder.rawValue))] : [])
+        ] + iwae.config + (isFaces ? [("filters", .number(Double(filters))), ("decoder", .string(decoder.rawValue))] : [])
         try run.writeSummary(config: .object(config), metrics: .object(metrics + history.perEpoch))
         try run.writePage(command: commandLine())
         run.printWritten()

@@ -66,8 +66,8 @@ public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective)
             kl: { mu, logVar in gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl) })
 }
 
-/// The VAE step with its two loss terms given as functions: the one place the encoder, the
-/// reparameterization z = μ + σ·ε, the decoder and the backward pass through the sample are written.
+/// The VAE step with its two loss terms given as functions, on one sample per image (the encoder, the
+/// reparameterization z = μ + σ·ε, the decoder and the backward pass are `reparameterizedStep`).
 /// `vaeStep(_:x:eps:objective:)` (chapters 3 and 4) and `remedyStep` (chapter 5: free bits, a learned
 /// decoder variance, a decoder that also sees the rows above through `context`) both call it.
 ///
@@ -82,23 +82,105 @@ public func vaeStep(
     kl: (_ mu: Tensor, _ logVar: Tensor) -> (loss: Float, dMu: Tensor, dLogVar: Tensor),
     context: RowContext? = nil
 ) -> VAEStepTerms {
+    var terms = (rec: Float(0), kl: Float(0))
+    let dEncoderOutput = reparameterizedStep(vae, x: x, eps: eps, samples: 1, context: context) { sample in
+        let (rec, dXHat) = reconstruction(sample.xHat)
+        // The KL term and its gradients.                                                    [eq. 4]
+        let (klTerm, dMu, dLogVar) = kl(sample.mu, sample.logVar)
+        terms = (rec, klTerm)
+        return SampleGradients(dXHat: dXHat, dZ: nil, dMu: beta * dMu, dLogVar: beta * dLogVar)
+    }
+    return VAEStepTerms(reconstruction: terms.rec, kl: terms.kl, dEncoderOutput: dEncoderOutput)
+}
+
+/// The forward pass a loss reads: the encoder's (μ, log σ²) [N, z] per image, and for each of the k
+/// samples per image (rows n·k ..< n·k + k) the code z = μ + σ·ε and the decoder's output x̂.
+public struct VAESample {
+    /// μ and log σ², [N, z] (one row per image).
+    public let mu: Tensor, logVar: Tensor
+    /// ε, z = μ + σ·ε and σ, [N·k, z] (k rows per image).
+    public let eps: Tensor, z: Tensor, std: Tensor
+    /// decoder(z), [N·k, C, H, W].
+    public let xHat: Tensor
+    /// Samples per image.
+    public let samples: Int
+}
+
+/// What a loss sends back into the step: ∂loss/∂x̂ [N·k, …], ∂loss/∂z that does not go through the
+/// decoder (the prior's log p(z), or nil), and ∂loss/∂(μ, log σ²) that does not go through z (the
+/// closed-form KL, or log q(z|x)'s −½ Σ log σ²), [N·k, z] (per sample; for k = 1 one row per image).
+public struct SampleGradients {
+    public var dXHat: Tensor, dZ: Tensor?, dMu: Tensor?, dLogVar: Tensor?
+    public init(dXHat: Tensor, dZ: Tensor?, dMu: Tensor?, dLogVar: Tensor?) {
+        (self.dXHat, self.dZ, self.dMu, self.dLogVar) = (dXHat, dZ, dMu, dLogVar)
+    }
+}
+
+/// The one place the encoder, the reparameterization z = μ + σ·ε, the decoder and the backward pass
+/// through the sample are written, for k samples per image: the ELBO step (k = 1) and the IWAE step
+/// (k ≥ 1) both call it. The encoder runs once per image; its outputs are repeated k times.
+/// Returns ∂loss/∂(μ, log σ²) [N, 2·z], what `encoder.backward` received.
+func reparameterizedStep(
+    _ vae: VAE, x: Tensor, eps: Tensor, samples k: Int, context: RowContext?,
+    loss: (VAESample) -> SampleGradients
+) -> Tensor {
+    precondition(k >= 1, "a VAE step needs at least one sample per image, got \(k)")
+    precondition(context == nil || k == 1, "a decoder with row context takes one sample per image")
     // Encoder: q(z|x) = N(μ, σ²), μ and log σ² side by side.                                [eq. 1]
     let (mu, logVar) = vae.encoder.forward(x).splitColumns(vae.latentDimension)
+    let (muK, logVarK) = k == 1 ? (mu, logVar) : (mu.repeatingRows(k), logVar.repeatingRows(k))
+    precondition(eps.shape == muK.shape, "ε must be [N·k, z] = \(muK.shape), got \(eps.shape)")
     // Reparameterization: z = μ + σ·ε — z is a function of μ and σ, so gradients reach them.   [eq. 2]
-    let std = exp(0.5 * logVar)
-    let z = mu + std * eps
-    // Decoder and the reconstruction term −log p(x|z).                                      [eq. 3]
+    let std = exp(0.5 * logVarK)
+    let z = muK + std * eps
+    // Decoder and the loss (reconstruction −log p(x|z) and the rest).                        [eq. 3]
     var xHat = vae.decoder.forward(z)
     if let context { xHat = xHat + context.forward(x) }
-    let (rec, dXHat) = reconstruction(xHat)
-    // The KL term and its gradients.                                                        [eq. 4]
-    let (klTerm, dMu, dLogVar) = kl(mu, logVar)
-    // Backward: the decoder gives ∂rec/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
-    if let context { _ = context.backward(dXHat) }
-    let dZ = vae.decoder.backward(dXHat)
-    let dEncoderOutput = concatColumns(dZ + beta * dMu, dZ * eps * 0.5 * std + beta * dLogVar)
+    let gradients = loss(VAESample(mu: mu, logVar: logVar, eps: eps, z: z, std: std, xHat: xHat, samples: k))
+    // Backward: the decoder gives ∂loss/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
+    if let context { _ = context.backward(gradients.dXHat) }
+    var dZ = vae.decoder.backward(gradients.dXHat)
+    if let direct = gradients.dZ { dZ = dZ + direct }
+    var dMu = dZ, dLogVar = dZ * eps * 0.5 * std
+    if let direct = gradients.dMu { dMu = dMu + direct }
+    if let direct = gradients.dLogVar { dLogVar = dLogVar + direct }
+    // The encoder's outputs were used k times: their gradients are the sums over the k samples.
+    if k > 1 { (dMu, dLogVar) = (dMu.summingRowGroups(k), dLogVar.summingRowGroups(k)) }
+    let dEncoderOutput = concatColumns(dMu, dLogVar)
     _ = vae.encoder.backward(dEncoderOutput)
-    return VAEStepTerms(reconstruction: rec, kl: klTerm, dEncoderOutput: dEncoderOutput)
+    return dEncoderOutput
+}
+
+extension Tensor {
+    /// [N, D] → [N·k, D]: each row repeated k times in place (rows n·k ..< n·k + k are row n).
+    func repeatingRows(_ k: Int) -> Tensor {
+        let (n, d) = (shape[0], count / Swift.max(shape[0], 1))
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: [n * k] + shape.dropFirst()) { out in
+                for row in 0..<n {
+                    for copy in 0..<k {
+                        for j in 0..<d { out[(row * k + copy) * d + j] = src[row * d + j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [N·k, D] → [N, D]: the sum of each group of k consecutive rows, added in order.
+    func summingRowGroups(_ k: Int) -> Tensor {
+        let (n, d) = (shape[0] / k, count / Swift.max(shape[0], 1))
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: [n] + shape.dropFirst()) { out in
+                for row in 0..<n {
+                    for j in 0..<d {
+                        var total: Float = 0
+                        for copy in 0..<k { total += src[(row * k + copy) * d + j] }
+                        out[row * d + j] = total
+                    }
+                }
+            }
+        }
+    }
 }
 
 extension VAE: TrainableModel {
