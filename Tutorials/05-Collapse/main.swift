@@ -56,7 +56,10 @@ struct CollapseChapter: ParsableCommand {
         if remedy == .learnedSigma && model.isBernoulli {
             throw ValidationError("--remedy learned-sigma needs a Gaussian decoder: --model conv (a Bernoulli decoder has no variance)")
         }
-        if let dataset = data.dataset, dataset == .celeba { throw ValidationError("--dataset celeba is not supported by this chapter yet: use mnist") }
+        if let dataset = data.dataset, data.imageShape(dataset) != [1, 28, 28] {
+            throw ValidationError("this chapter's models take 1×28×28 images: --dataset mnist, fashion-mnist, or images with --size 28 --channels 1"
+                                  + " (not \(dataset.rawValue) at \(data.imageShape(dataset).map(String.init).joined(separator: "×")))")
+        }
     }
 
     mutating func run() throws {
