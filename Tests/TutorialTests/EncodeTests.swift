@@ -64,6 +64,22 @@ struct EncodeTests {
         #expect(sampled, "a sample of q(z|x) is not the decoding of μ")
     }
 
+    @Test("--dataset images without --data, or with a folder holding no picture, stops with what was looked for",
+          .enabled(if: builtExecutable("vae") != nil))
+    func imagesNeedAFolder() throws {
+        let exe = try #require(builtExecutable("vae"))
+        let base = try temporaryFolder("encode-empty")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let none = runProcess(exe, ["--dataset", "images", "--out", base + "/run"])
+        #expect(none.status != 0 && none.output.contains("--dataset images needs --data FOLDER"), "\(none.output)")
+        try FileIO.writeAtomically(Array("text".utf8), to: base + "/empty/readme.txt")
+        let empty = runProcess(exe, ["--dataset", "images", "--data", base + "/empty", "--out", base + "/run"],
+                               environment: ["XDG_CACHE_HOME": base + "/cache"])
+        #expect(empty.status != 0 && empty.output.contains("no picture in \(base)/empty: looked for files ending in .jpg, .jpeg or .png"),
+                "\(empty.output)")
+        #expect(!empty.output.contains("Fatal error"))
+    }
+
     @Test("The CelebA model: --encode adds the Smiling and Eyeglasses rows from the run's attribute vectors",
           .enabled(if: builtExecutable("vae") != nil))
     func encodeCelebARun() throws {

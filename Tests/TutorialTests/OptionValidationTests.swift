@@ -25,7 +25,7 @@ struct BadOption: Sendable, CustomTestStringConvertible {
             BadOption(executable, ["--dataset", "fashion"], "fashion-mnist"),
             BadOption(executable, ["--seed", "-1"], "--seed"),
             BadOption(executable, ["--size", "28"], "--size and --channels go with --dataset images"),
-            BadOption(executable, ["--dataset", "images"], "--dataset images needs --data FOLDER"),
+            BadOption(executable, ["--dataset", "images", "--data", "/etc/passwd"], "--dataset images needs a folder, not a file"),
             BadOption(executable, ["--dataset", "images", "--data", "/tmp", "--channels", "2"], "--channels must be 1 or 3, got 2"),
             BadOption(executable, ["--dataset", "images", "--data", "/tmp", "--size", "2"], "--size must be in 4…1024, got 2"),
         ]
