@@ -10,13 +10,17 @@ import LatentModels
 extension DatasetName: ExpressibleByArgument {}
 extension VAELikelihood: ExpressibleByArgument {}
 
-/// Where the data comes from and where the run goes: `--dataset`, `--data`, `--limit`, `--test-limit`,
-/// `--out`, `--seed`, `--threads`.
+/// Where the data comes from and where the run goes: `--dataset`, `--data`, `--size`, `--channels`,
+/// `--limit`, `--test-limit`, `--out`, `--seed`, `--threads`.
 public struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset: mnist, fashion-mnist or celeba (default: the chapter's).")
+    @Option(help: "Dataset: mnist, fashion-mnist, celeba, or images (every JPEG and PNG under --data) (default: the chapter's).")
     public var dataset: DatasetName?
-    @Option(help: "Folder holding the dataset's files; it must exist (default: LATENT_DATA, ../shared/data, the cache, the system folder, then download).")
+    @Option(help: "Folder holding the dataset's files; it must exist (default: LATENT_DATA, ../shared/data, the cache, the system folder, then download). With --dataset images: your folder of pictures.")
     public var data: String?
+    @Option(parsing: .unconditional, help: "--dataset images: side S of the square crops, 4…1024 (default 64; 28 gives MNIST-sized inputs).")
+    public var size: Int?
+    @Option(parsing: .unconditional, help: "--dataset images: 1 (gray) or 3 (RGB) channels (default 3).")
+    public var channels: Int?
     @Option(parsing: .unconditional, help: "Use only the first N training images.")
     public var limit: Int?
     @Option(name: .customLong("test-limit"), parsing: .unconditional, help: "Use only the first N test images.")
@@ -38,6 +42,24 @@ public struct DataOptions: ParsableArguments {
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1, got \(testLimit)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1…256, got \(threads)") }
         if let out, out.isEmpty { throw ValidationError("--out must name a folder") }
+        if dataset == .images {
+            guard let data else { throw ValidationError("--dataset images needs --data FOLDER, the folder holding your pictures") }
+            guard FileIO.isFolder(data) else { throw ValidationError("--data \(data): --dataset images needs a folder, not a file") }
+        } else if size != nil || channels != nil {
+            throw ValidationError("--size and --channels go with --dataset images (the other datasets have a fixed size)")
+        }
+        if let size, !(4...1024).contains(size) { throw ValidationError("--size must be in 4…1024, got \(size)") }
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+    }
+
+    /// The shape [C, H, W] of one image of `name`: 1×28×28 digits and clothes, 3×64×64 faces, and
+    /// `--channels`×`--size`×`--size` for a folder of pictures.
+    public func imageShape(_ name: DatasetName) -> [Int] {
+        switch name {
+        case .mnist, .fashionMNIST: return [1, 28, 28]
+        case .celeba: return [3, 64, 64]
+        case .images: return [channels ?? 3, size ?? 64, size ?? 64]
+        }
     }
 
     /// Applies `--threads` to the kernels.
@@ -48,7 +70,7 @@ public struct DataOptions: ParsableArguments {
     /// The training and test images of `name` (`--dataset` or the chapter's default), cut to
     /// `--limit` and `--test-limit`; prints one line saying what was loaded.
     public func load(_ name: DatasetName) throws -> (train: ImageSet, test: ImageSet) {
-        var (train, test) = try loadDataset(name, from: data)
+        var (train, test) = try loadDataset(name, from: data, size: size ?? 64, channels: channels ?? 3)
         if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
         if let testLimit { test = test.subset(Array(0..<min(testLimit, test.count))) }
         print("data: \(train.count) training and \(test.count) test images \(train.channels)×\(train.height)×\(train.width)")

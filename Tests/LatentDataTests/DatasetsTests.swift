@@ -16,7 +16,8 @@ struct DatasetsTests {
 
     @Test("the command-line names are the folder names of the shared data")
     func names() {
-        #expect(DatasetName.allCases.map(\.rawValue) == ["mnist", "fashion-mnist", "celeba"])
+        // `images` is the user's own folder (--data), not a shared dataset: it has no shared folder.
+        #expect(DatasetName.allCases.map(\.rawValue) == ["mnist", "fashion-mnist", "celeba", "images"])
         #expect(DatasetName(rawValue: "fashion-mnist") == .fashionMNIST)
     }
 

@@ -24,6 +24,10 @@ struct BadOption: Sendable, CustomTestStringConvertible {
             BadOption(executable, ["--data", "/nonexistent/latent-data"], "--data /nonexistent/latent-data: no such file or folder"),
             BadOption(executable, ["--dataset", "fashion"], "fashion-mnist"),
             BadOption(executable, ["--seed", "-1"], "--seed"),
+            BadOption(executable, ["--size", "28"], "--size and --channels go with --dataset images"),
+            BadOption(executable, ["--dataset", "images", "--data", "/etc/passwd"], "--dataset images needs a folder, not a file"),
+            BadOption(executable, ["--dataset", "images", "--data", "/tmp", "--channels", "2"], "--channels must be 1 or 3, got 2"),
+            BadOption(executable, ["--dataset", "images", "--data", "/tmp", "--size", "2"], "--size must be in 4…1024, got 2"),
         ]
     }
 
@@ -69,7 +73,11 @@ struct BadOption: Sendable, CustomTestStringConvertible {
             BadOption("vae", ["--eval-images", "0"], "--eval-images must be at least 1, got 0"),
             BadOption("vae", ["--eval-every", "0"], "--eval-every must be at least 1, got 0"),
             BadOption("vae", ["--compare", "/nonexistent/summary.json"], "--compare /nonexistent/summary.json: no such file"),
-            BadOption("vae", ["--model", "celeba", "--dataset", "mnist"], "--model celeba goes with --dataset celeba"),
+            BadOption("vae", ["--model", "celeba", "--dataset", "mnist"], "--model celeba takes 3×64×64 images"),
+            BadOption("vae", ["--model", "dense", "--dataset", "celeba"], "--dataset celeba goes with --model celeba"),
+            BadOption("vae", ["--model", "conv", "--dataset", "images", "--data", "/tmp", "--size", "32"], "--model conv takes 1×28×28 images"),
+            BadOption("vae", ["--encode", "/nonexistent/me.jpg"], "--encode /nonexistent/me.jpg: no such file"),
+            BadOption("vae", ["--model", "burda", "--dataset", "images", "--data", "/tmp", "--size", "32"], "--model burda takes 1×28×28 images"),
             BadOption("vae", ["--model", "celeba", "--likelihood", "bce"], "--likelihood mse"),
             BadOption("vae", ["--ae", "/nonexistent/ae.safetensors"], "--ae /nonexistent/ae.safetensors: no such file"),
             BadOption("beta-vae", ["--beta", "-1"], "--beta must be a number ≥ 0"),

@@ -38,10 +38,11 @@ func builtExecutable(_ name: String) -> String? {
 
 /// Runs `executable` with `arguments` to the end; returns its exit status and combined output.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe

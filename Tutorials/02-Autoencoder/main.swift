@@ -43,15 +43,22 @@ struct AutoencoderChapter: ParsableCommand {
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1, got \(latent)") }
         guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
         guard hidden >= 0 else { throw ValidationError("--hidden must be ≥ 0, got \(hidden)") }
-        if let anomaly, anomaly == (data.dataset ?? .mnist) || anomaly == .celeba || data.dataset == .celeba {
+        let dataset = data.dataset ?? .mnist
+        if let anomaly, anomaly == dataset || ![.mnist, .fashionMNIST].contains(anomaly) || ![.mnist, .fashionMNIST].contains(dataset) {
             throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the same image size as the training one and different from it (mnist or fashion-mnist)")
+        }
+        // The conv models are built for two shapes: seed 001's 28×28 digits and seed 000's 64×64 faces.
+        let shape = data.imageShape(dataset)
+        if model == .conv && shape != [1, 28, 28] && shape != [3, 64, 64] {
+            throw ValidationError("--model conv takes 1×28×28 images (--size 28 --channels 1) or 3×64×64 (--size 64 --channels 3), "
+                                  + "not \(shape.map(String.init).joined(separator: "×")): choose one of those or --model dense")
         }
     }
 
     mutating func run() throws {
         data.applyThreads()
         let dataset = data.dataset ?? .mnist
-        let faces = dataset == .celeba && model == .conv
+        let faces = data.imageShape(dataset) == [3, 64, 64] && model == .conv
         let epochs = training.epochs ?? (faces ? 5 : 10)
         let dense = model != .conv
         let zDim = latent ?? (dense ? 20 : faces ? 128 : 64)

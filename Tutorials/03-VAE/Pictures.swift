@@ -61,19 +61,18 @@ extension VAEChapter {
     }
 
     /// Adds the Smiling and Eyeglasses vectors (mean code with the attribute minus mean code without)
-    /// to the first four test faces' codes, in steps; returns what was drawn.
+    /// to the first four test faces' codes, in steps; returns what was drawn. The vectors are also
+    /// written to attribute-vectors.json, for `--encode`.
     func writeAttributeArithmetic(_ vae: VAE, dataFolder: String?, train: ImageSet, test: Tensor, run: RunFolder) throws -> JSONValue {
-        let celeba = try CelebA.load(from: dataFolder)
-        let (codes, _) = vae.encodeAll(train.tensor(first: train.count, range: .minusOneToOne))
+        let directions = try attributeDirections(vae, dataFolder: dataFolder, train: train)
+        try run.write(JSONValue.object(directions.map { ($0.name, .numbers($0.direction.scalars.map(Double.init))) }).serialized(),
+                      as: "attribute-vectors.json")
         let (testMu, _) = vae.encodeAll(test.slice(0..<4))
         let steps: [Float] = [0, 0.5, 1, 1.5, 2]
         var rows: [Tensor] = []
         var used: [JSONValue] = []
-        for name in ["Smiling", "Eyeglasses"] {
-            let has = (0..<train.count).map { celeba.train.attribute(name, of: $0) == 1 }
-            guard has.contains(true), has.contains(false) else { print("attribute \(name) not available: skipped"); continue }
+        for (name, direction) in directions {
             used.append(.string(name))
-            let direction = LatentCodes.attributeDirection(codes: codes, has: has)
             // The first four test faces, whether or not they have the attribute already.
             for face in 0..<4 {
                 rows.append(vae.decodeAll(LatentCodes.along(direction, from: LatentCodes.row(testMu, face), steps: steps)))
@@ -81,6 +80,20 @@ extension VAEChapter {
         }
         if !rows.isEmpty { try run.writeGrid(concatBatch(rows), columns: steps.count, range: .minusOneToOne, as: "attributes.png") }
         return ["names": .array(used), "steps": .numbers(steps.map(Double.init)), "faces_per_attribute": 4]
+    }
+
+    /// The Smiling and Eyeglasses vectors in code space: the mean μ of the training faces with the
+    /// attribute minus the mean μ of those without (attributes from CelebA's list_attr_celeba.txt).
+    func attributeDirections(_ vae: VAE, dataFolder: String?, train: ImageSet) throws -> [(name: String, direction: Tensor)] {
+        let celeba = try CelebA.load(from: dataFolder)
+        let (codes, _) = vae.encodeAll(train.tensor(first: train.count, range: .minusOneToOne))
+        var directions: [(name: String, direction: Tensor)] = []
+        for name in ["Smiling", "Eyeglasses"] {
+            let has = (0..<train.count).map { celeba.train.attribute(name, of: $0) == 1 }
+            guard has.contains(true), has.contains(false) else { print("attribute \(name) not available: skipped"); continue }
+            directions.append((name, LatentCodes.attributeDirection(codes: codes, has: has)))
+        }
+        return directions
     }
 }
 

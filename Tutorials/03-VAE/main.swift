@@ -32,11 +32,12 @@ enum CelebADecoder: String, ExpressibleByArgument, CaseIterable { case seed, ful
 struct VAEChapter: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
-        abstract: "Chapter 3: train a variational autoencoder on MNIST or CelebA, evaluate its ELBO and log p(x).")
+        abstract: "Chapter 3: train a variational autoencoder on MNIST, CelebA or your own pictures, evaluate its ELBO and log p(x).",
+        discussion: "With --encode FILE…, train nothing: load the run's checkpoint (--out) and draw each picture, its reconstruction, samples around its code and, for a CelebA model, the Smiling and Eyeglasses vectors applied in steps.")
 
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
-    @Option(help: "Model: dense (784→400→z→400→784), burda (784→200→200→z→200→200→784, tanh; Burda et al. 2016), conv (seed 001), celeba (seed 000).") var model: VAEModel = .dense
+    @Option(help: "Model: dense (pixels→400→z→400→pixels), burda (784→200→200→z→200→200→784, tanh; Burda et al. 2016), conv (seed 001, 1×28×28), celeba (seed 000, 3×64×64) (default: celeba for 3×64×64 images, else dense).") var model: VAEModel?
     @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: dense 20, conv 64, celeba 128).") var latent: Int?
     @Option(parsing: .unconditional, help: "Width f of the celeba model (the seed: 64).") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
@@ -48,30 +49,44 @@ struct VAEChapter: ParsableCommand {
     @Option(help: "A chapter-2 autoencoder checkpoint (.safetensors) to interpolate with, beside the VAE.") var ae: String?
     @OptionGroup(title: "Importance-weighted training (Burda et al. 2016; bce only)") var iwae: IWAEOptions
     @Option(help: "After training, score this dataset's test images by −ELBO and report the AUROC (e.g. fashion-mnist).") var anomaly: DatasetName?
+    @Option(parsing: .upToNextOption, help: "Pictures (JPEG or PNG) to put through the trained model of the run folder (--out): no training.") var encode: [String] = []
+
+    /// The dataset: --dataset, else CelebA for --model celeba, else MNIST.
+    var dataset: DatasetName { data.dataset ?? (model == .celeba ? .celeba : .mnist) }
+    /// The model: --model, else seed 000's for 3×64×64 images, else dense.
+    var chosenModel: VAEModel { model ?? (data.imageShape(dataset) == [3, 64, 64] ? .celeba : .dense) }
 
     func validate() throws {
-        let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
-        guard (dataset == .celeba) == (model == .celeba) else { throw ValidationError("--model celeba goes with --dataset celeba, and only with it") }
-        if dataset == .celeba && likelihood == .bce { throw ValidationError("the celeba model has a Tanh output: --likelihood mse") }
+        let shape = data.imageShape(dataset), model = chosenModel
+        if dataset == .celeba && model != .celeba { throw ValidationError("--dataset celeba goes with --model celeba") }
+        if model == .celeba && shape != [3, 64, 64] {
+            throw ValidationError("--model celeba takes 3×64×64 images: --dataset celeba, or --dataset images with --size 64 --channels 3")
+        }
+        if (model == .conv || model == .burda) && shape != [1, 28, 28] {
+            throw ValidationError("--model \(model.rawValue) takes 1×28×28 images: --dataset mnist, fashion-mnist, or images with --size 28 --channels 1")
+        }
+        if model == .celeba && likelihood == .bce { throw ValidationError("the celeba model has a Tanh output: --likelihood mse") }
+        for file in encode where !FileIO.fileExists(file) { throw ValidationError("--encode \(file): no such file") }
         if let latent, latent < 1 { throw ValidationError("--latent must be at least 1, got \(latent)") }
         guard filters >= 1 else { throw ValidationError("--filters must be at least 1, got \(filters)") }
         guard iw >= 0, iwImages >= 1 else { throw ValidationError("--iw must be ≥ 0 and --iw-images ≥ 1") }
         if let ae, !FileIO.fileExists(ae) { throw ValidationError("--ae \(ae): no such file") }
-        if let anomaly, anomaly == dataset || anomaly == .celeba || dataset == .celeba {
+        if let anomaly, anomaly == dataset || ![.mnist, .fashionMNIST].contains(anomaly) || ![.mnist, .fashionMNIST].contains(dataset) {
             throw ValidationError("--anomaly \(anomaly.rawValue): give a dataset of the training images' size other than the training one (mnist or fashion-mnist)")
         }
-        try iwae.validate(likelihood: likelihood ?? (dataset == .celeba ? .mse : .bce), testImages: data.testLimit)
+        try iwae.validate(likelihood: likelihood ?? (model == .celeba || dataset == .images ? .mse : .bce), testImages: data.testLimit)
         _ = try digitPairs()
         guard (1...20).contains(pairsPer) else { throw ValidationError("--pairs-per must be in 1…20, got \(pairsPer)") }
     }
 
     mutating func run() throws {
         data.applyThreads()
-        let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
-        let isFaces = dataset == .celeba
+        if !encode.isEmpty { return try encodePictures() }
+        let model = chosenModel, shape = data.imageShape(dataset)
+        let isFaces = model == .celeba  // seed 000's model: [-1, 1] pixels, Gaussian decoder, its Adam
         let zDim = latent ?? model.latent, batch = training.batchSize ?? model.batchSize
         let lr = training.lr ?? (isFaces ? 5e-4 : 1e-3), samples = iwae.samples
-        let lik = likelihood ?? (isFaces ? .mse : .bce)
+        let lik = likelihood ?? (isFaces || dataset == .images ? .mse : .bce)
         let run = try data.runFolder(default: "vae-\(dataset.rawValue)")
 
         // ---- Data: [0, 1] digits (binarized afresh in every batch for bce), [-1, 1] faces ----------
@@ -83,7 +98,7 @@ struct VAEChapter: ParsableCommand {
         // ---- Model, optimizer, the run's generators -------------------------------------------
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
         let vae: VAE = switch model {
-        case .dense: .dense(latent: zDim, likelihood: lik, using: &random["eps"])
+        case .dense: .dense(inputs: shape, latent: zDim, likelihood: lik, using: &random["eps"])
         case .burda: .burda(latent: zDim, using: &random["eps"])
         case .conv: .conv(latent: zDim, likelihood: lik, using: &random["eps"])
         case .celeba: .celeba(filters: filters, latent: zDim, seedDecoder: decoder == .seed, using: &random["eps"])
@@ -97,8 +112,9 @@ struct VAEChapter: ParsableCommand {
         // ---- Training: the step, inside the shared harness ------------------------------------
         var loader = try trainingLoader(train, batchSize: batch, range: range, seed: data.seed &+ 1)
         let trainer = Trainer(model: vae, optimizer: adam, random: random, checkpoint: run.file("checkpoint.safetensors"),
-                              config: [("model", vae.kind), ("latent", "\(zDim)"), ("likelihood", lik.rawValue),
-                                       ("objective", iwae.objective.rawValue), ("samples", "\(samples)")])
+                              config: [("model", vae.kind), ("latent", "\(zDim)"), ("likelihood", lik.rawValue), ("dataset", dataset.rawValue),
+                                       ("image_shape", shape.map(String.init).joined(separator: "x")), ("filters", "\(filters)"),
+                                       ("decoder", decoder.rawValue), ("objective", iwae.objective.rawValue), ("samples", "\(samples)")])
         if training.resume { try trainer.resume(replaying: &loader) }
         try runTraining {
             try trainer.train(epochs: training.epochs ?? 10, loader: &loader, step: { b in
@@ -137,7 +153,7 @@ struct VAEChapter: ParsableCommand {
 
         // ---- Pictures -----------------------------------------------------------------------------
         try writePictures(vae, run: run, test: test, testImages: testImages, range: range, history: history, lik: lik)
-        if isFaces { metrics.append(("attributes", try writeAttributeArithmetic(vae, dataFolder: data.data, train: train, test: testImages, run: run))) }
+        if dataset == .celeba { metrics.append(("attributes", try writeAttributeArithmetic(vae, dataFolder: data.data, train: train, test: testImages, run: run))) }
 
         let config: [(String, JSONValue)] = [
             ("chapter", "03-VAE"), ("command", .string(commandLine())), ("dataset", .string(dataset.rawValue)),
@@ -146,6 +162,7 @@ struct VAEChapter: ParsableCommand {
             ("seed", .number(Double(data.seed))), ("threads", .number(Double(Parallel.threadCount))),
             ("train_images", .number(Double(train.count))), ("test_images", .number(Double(test.count))),
         ] + iwae.config + (isFaces ? [("filters", .number(Double(filters))), ("decoder", .string(decoder.rawValue))] : [])
+          + (dataset == .images ? [("data", .string(data.data ?? "")), ("image_shape", .numbers(shape.map(Double.init)))] : [])
         try run.writeSummary(config: .object(config), metrics: .object(metrics + history.perEpoch))
         try run.writePage(command: commandLine())
         run.printWritten()

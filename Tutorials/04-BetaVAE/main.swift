@@ -60,13 +60,20 @@ struct BetaVAEChapter: ParsableCommand {
             guard probe else { throw ValidationError("\(option) is used by --probe only") }
             guard FileIO.fileExists(file) else { throw ValidationError("\(option) \(file): no such file") }
         }
-        if probe && (data.dataset ?? .mnist) == .celeba { throw ValidationError("--probe needs labelled digits or clothes, not --dataset celeba") }
+        let dataset = data.dataset ?? .mnist
+        if probe && ![.mnist, .fashionMNIST].contains(dataset) { throw ValidationError("--probe needs labelled digits or clothes, not --dataset \(dataset.rawValue)") }
+        // 3×64×64 images take seed 000's face model; conv is built for 1×28×28; dense takes any shape.
+        let shape = data.imageShape(dataset)
+        if shape != [3, 64, 64] && model == .conv && shape != [1, 28, 28] {
+            throw ValidationError("--model conv takes 1×28×28 images (--size 28 --channels 1), not \(shape.map(String.init).joined(separator: "×")): "
+                                  + "use --model dense, or --size 64 --channels 3 for the face model")
+        }
     }
 
     mutating func run() throws {
         data.applyThreads()
         let dataset = data.dataset ?? .mnist
-        let isFaces = dataset == .celeba
+        let isFaces = data.imageShape(dataset) == [3, 64, 64]
         let zDim = latent ?? (isFaces ? 128 : model == .dense ? 20 : 64)
         let batch = training.batchSize ?? (isFaces ? 32 : 64)
         let lr = training.lr ?? (isFaces ? 5e-4 : 1e-3)
@@ -84,7 +91,7 @@ struct BetaVAEChapter: ParsableCommand {
             // Every β starts from the same weights and sees the same batches: only β differs.
             let random = RandomStreams(["eps": SeededGenerator(seed: data.seed)])
             let vae: VAE = isFaces ? .celeba(filters: filters, latent: zDim, seedDecoder: decoder == .seed, using: &random["eps"])
-                : model == .dense ? .dense(latent: zDim, likelihood: .mse, using: &random["eps"])
+                : model == .dense ? .dense(inputs: data.imageShape(dataset), latent: zDim, likelihood: .mse, using: &random["eps"])
                 : .conv(latent: zDim, likelihood: .mse, using: &random["eps"])
             let adam = isFaces
                 ? Adam(parameters: vae.parameters, lr: lr, betas: (0.5, 0.999), weightDecay: 1e-5)  // seed 000

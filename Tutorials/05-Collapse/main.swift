@@ -59,6 +59,10 @@ struct CollapseChapter: ParsableCommand {
         let dataset = data.dataset ?? (model == .celeba ? .celeba : .mnist)
         guard (dataset == .celeba) == (model == .celeba) else { throw ValidationError("--model celeba goes with --dataset celeba, and only with it") }
         if experiment == .ppca && dataset == .celeba { throw ValidationError("--experiment ppca is on digits: --dataset mnist or fashion-mnist") }
+        if dataset != .celeba, data.imageShape(dataset) != [1, 28, 28] {
+            throw ValidationError("this chapter's digit models take 1×28×28 images: --dataset mnist, fashion-mnist, or images with --size 28 --channels 1"
+                                  + " (not \(dataset.rawValue) at \(data.imageShape(dataset).map(String.init).joined(separator: "×")))")
+        }
     }
 
     mutating func run() throws {

@@ -11,13 +11,18 @@ public enum DatasetName: String, CaseIterable, Sendable {
     case fashionMNIST = "fashion-mnist"
     /// CelebA faces, cropped and resized to 64×64 RGB.
     case celeba
+    /// Any folder of JPEG and PNG pictures (`--data`), resized and cropped to S×S (`ImageFolder`).
+    case images
 }
 
 /// The training and test images of `name` as byte sets (pixels become Floats when batched): MNIST and
 /// Fashion-MNIST with their labels, CelebA's training and test splits (64×64 crops) without.
 ///
 /// The files are found in the folders `DataFolders.search` lists: `explicitPath` alone when given.
-public func loadDataset(_ name: DatasetName, from explicitPath: String?) throws -> (train: ImageSet, test: ImageSet) {
+/// `.images` reads the folder `explicitPath` (required) at `size`×`size` with `channels` channels.
+public func loadDataset(_ name: DatasetName, from explicitPath: String?, size: Int = 64, channels: Int = 3) throws
+    -> (train: ImageSet, test: ImageSet)
+{
     let folder = explicitPath
     switch name {
     case .mnist:
@@ -29,6 +34,10 @@ public func loadDataset(_ name: DatasetName, from explicitPath: String?) throws 
     case .celeba:
         let data = try CelebA.load(from: folder)
         return (ImageSet(data.train), ImageSet(data.test))
+    case .images:
+        guard let folder else { throw ImageFolderError.notAFolder("(none given)") }
+        let data = try ImageFolder.load(from: folder, size: size, channels: channels)
+        return (data.train, data.test)
     }
 }
 
