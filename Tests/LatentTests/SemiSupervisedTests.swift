@@ -15,7 +15,7 @@ private func tinyM2(seed: UInt64 = 1) -> SemiSupervisedVAE {
 
 /// Pixels 0 or 1, each a fair coin.
 private func binary(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
-    Tensor(shape: shape, scalars: (0..<Tensor.count(of: shape)).map { _ in Float(generator.next(upperBound: 2)) })
+    Tensor(shape: shape, scalars: (0..<Tensor.count(of: shape)).map { _ in Float(generator.next(upperBound: UInt64(2))) })
 }
 
 /// Binary images [n, 1, 3, 3] and noise for a tiny M2 step.
@@ -112,7 +112,7 @@ struct SemiSupervisedTests {
         let labels = [0, 2, 1]
         let parameters = model.namedParameters
         func check(alphaForGradient: Float) -> GradientCheckResult {
-            gradientCheck(name: "m2Step", inputs: parameters.map { ($0.name, $0.parameter.value) }) { values in
+            gradientCheck(name: "m2Step", inputs: parameters.map { ($0.name, $0.parameter.value) }, epsilon: 2e-3) { values in
                 for (p, v) in zip(parameters, values) { p.parameter.value = v }
                 model.zeroGrad()
                 let terms = m2Step(model, labelled: batch.xl, labels: labels, unlabelled: batch.xu,
@@ -176,7 +176,7 @@ struct SemiSupervisedTests {
     @Test("The labelled subset: 10 per class, the same for the same seed, another for another seed")
     func labelSubset() {
         var generator = SeededGenerator(seed: 10)
-        let labels = (0..<600).map { _ in Int(generator.next(upperBound: 10)) }
+        let labels = (0..<600).map { _ in Int(generator.next(upperBound: UInt64(10))) }
         let a = balancedLabelSubset(labels, count: 100, classes: 10, seed: 3)
         #expect(a == balancedLabelSubset(labels, count: 100, classes: 10, seed: 3))
         #expect(a != balancedLabelSubset(labels, count: 100, classes: 10, seed: 4))
