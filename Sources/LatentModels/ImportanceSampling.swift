@@ -28,7 +28,8 @@ extension VAE {
     /// images: [N, C, H, W] (pixels in {0, 1} for `.bce`) → N estimates in nats. A `.mse` model needs
     /// its decoder variance σ² (`decoderVariance`): its log p(x|z) is a density only once σ² is fixed.
     public func importanceWeightedLogLikelihood(
-        images: Tensor, samples k: Int, decoderVariance: Double? = nil, using generator: inout SeededGenerator,
+        images: Tensor, samples k: Int, decoderVariance: Double? = nil, condition: Tensor? = nil,
+        using generator: inout SeededGenerator,
         progress: ((Int) -> Void)? = nil
     ) -> [Double] {
         precondition(likelihood == .bce || (decoderVariance ?? 0) > 0,
@@ -41,7 +42,8 @@ extension VAE {
         let pixels = images.count / max(n, 1)
         let zDim = latentDimension
         let logTwoPi = log(2 * Double.pi)
-        let (mus, logVars) = encodeAll(images)
+        // A conditional VAE (`condition`: one-hot labels [N, classes]) estimates log p(x|y).
+        let (mus, logVars) = encodeAll(conditioned(images, on: condition))
         // Decode in chunks of about 1000 rows: several images' K samples at once when K is small.
         let imagesPerChunk = max(1, 1000 / k)
         var estimates = [Double](repeating: 0, count: n)
@@ -66,7 +68,18 @@ extension VAE {
                     logPriorMinusQ[row] = logP - logQ
                 }
             }
-            let logits = decoder.forward(Tensor(shape: [rows, zDim], scalars: z))  // means for `.mse`
+            var decoderInput = Tensor(shape: [rows, zDim], scalars: z)
+            if let condition {
+                let classes = condition.shape[1]
+                var labelScalars = [Float](repeating: 0, count: rows * classes)
+                for row in 0..<rows {
+                    let image: Int = first + row / k
+                    for c in 0..<classes { labelScalars[row * classes + c] = condition.scalars[image * classes + c] }
+                }
+                let labels = Tensor(shape: [rows, classes], scalars: labelScalars)
+                decoderInput = concatColumns(decoderInput, labels)
+            }
+            let logits = decoder.forward(decoderInput)  // means for `.mse`
             let bernoulli = likelihood == .bce
             let variance = decoderVariance ?? 1
             let gaussianConstant = Double(pixels) * log(2 * Double.pi * variance)

@@ -37,10 +37,14 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
     public let encoder: Sequential
     /// z → x̂: [N, z] → [N, C, H, W].
     public let decoder: Sequential
+    /// 0 for a VAE; for a conditional VAE (chapter 7) the number of classes y takes: the encoder then
+    /// reads [x flattened, one-hot y] and the decoder [z, one-hot y] (see `conditioned(_:on:)`).
+    public let classes: Int
 
     /// A VAE from its two halves.
     public init(kind: String, latentDimension: Int, imageShape: [Int], likelihood: VAELikelihood,
-                encoder: Sequential, decoder: Sequential) {
+                encoder: Sequential, decoder: Sequential, classes: Int = 0) {
+        self.classes = classes
         self.kind = kind
         self.latentDimension = latentDimension
         self.imageShape = imageShape
@@ -123,6 +127,31 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
         })
     }
 
+    /// Chapter 7's conditional VAE (Sohn et al. 2015), chapter 3's dense VAE with a one-hot label y of
+    /// `classes` classes beside its input on both sides, so q(z|x, y) and p(x|z, y):
+    ///
+    ///     encoder: [x flattened, y] [N, pixels + classes] → hidden → (μ, log σ²) [N, 2·z]
+    ///     decoder: [z, y] [N, z + classes] → hidden → x̂ [N, C, H, W]
+    public static func conditionalDense(
+        inputs: [Int] = [1, 28, 28], classes: Int = 10, hidden: Int = 400, latent: Int = 20,
+        likelihood: VAELikelihood = .bce, using generator: inout SeededGenerator
+    ) -> VAE {
+        let pixels = inputs.reduce(1, *)
+        let encoder = Sequential(
+            Linear(inFeatures: pixels + classes, outFeatures: hidden, using: &generator),
+            ReLU(),
+            Linear(inFeatures: hidden, outFeatures: 2 * latent, using: &generator))
+        var decoderLayers: [any Layer] = [
+            Linear(inFeatures: latent + classes, outFeatures: hidden, using: &generator),
+            ReLU(),
+            Linear(inFeatures: hidden, outFeatures: pixels, using: &generator),
+        ]
+        if likelihood == .mse { decoderLayers.append(Sigmoid()) }
+        decoderLayers.append(Unflatten(inputs))
+        return VAE(kind: "conditional-dense", latentDimension: latent, imageShape: inputs, likelihood: likelihood,
+                   encoder: encoder, decoder: Sequential(decoderLayers), classes: classes)
+    }
+
     /// Seed 001's convolutional VAE for 28×28 digits: its AE (`ConvAutoencoder`) with the encoder
     /// emitting 2·z values. For `.bce` the final Sigmoid is left out (the loss takes logits).
     public static func conv(latent: Int = 64, likelihood: VAELikelihood = .mse, using generator: inout SeededGenerator) -> VAE {
@@ -172,10 +201,17 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
     }
 
     /// `VAE(kind, z=…, likelihood)` followed by both Sequentials as PyTorch prints them.
-    public var description: String { moduleDescription("VAE(\(kind), z=\(latentDimension), likelihood=\(likelihood.rawValue))") }
+    public var description: String {
+        moduleDescription("VAE(\(kind), z=\(latentDimension)\(classes > 0 ? ", classes=\(classes)" : ""), likelihood=\(likelihood.rawValue))")
+    }
 
     /// The layer table of both halves for one batch of `batch` images.
-    public func summary(batch: Int = 1) -> String { summary(inputShape: imageShape, batch: batch) }
+    public func summary(batch: Int = 1) -> String {
+        guard classes > 0 else { return summary(inputShape: imageShape, batch: batch) }
+        return "encoder\n" + encoder.summary(input: [batch, imageShape.reduce(1, *) + classes])
+            + "\ndecoder\n" + decoder.summary(input: [batch, latentDimension + classes])
+            + "\ntotal parameters: \(parameterCount)"
+    }
 
     /// x: [N, C, H, W] → (μ, log σ²), each [N, z].
     public func encode(_ x: Tensor) -> (mu: Tensor, logVar: Tensor) {

@@ -21,7 +21,10 @@ public struct ELBOEstimate: Sendable, Equatable {
 extension VAE {
     /// The ELBO terms over `images` [N, C, H, W] (already in the model's pixel range, binarized for
     /// `.bce` when measuring nats), one z = μ + σ·ε sample per image, in evaluation mode.
-    public func evaluateELBO(images: Tensor, batch: Int = 500, using generator: inout SeededGenerator) -> ELBOEstimate {
+    /// A conditional VAE takes each image's one-hot label in `condition` [N, classes]: the conditional
+    /// ELBO on log p(x|y).
+    public func evaluateELBO(images: Tensor, condition: Tensor? = nil, batch: Int = 500,
+                             using generator: inout SeededGenerator) -> ELBOEstimate {
         let wasTraining = isTraining
         isTraining = false
         defer { isTraining = wasTraining }
@@ -31,10 +34,11 @@ extension VAE {
         while start < n {
             let end = min(start + batch, n)
             let x = images.slice(start..<end)
-            let (mu, logVar) = encode(x)
+            let y = condition?.slice(start..<end)
+            let (mu, logVar) = encoder.forward(conditioned(x, on: y)).splitColumns(latentDimension)
             let eps = Tensor.randomNormal(like: mu, using: &generator)
             let z = mu + exp(0.5 * logVar) * eps
-            let xHat = decoder.forward(z)
+            let xHat = decoder.forward(y.map { concatColumns(z, $0) } ?? z)
             let rec = likelihood == .bce
                 ? binaryCrossEntropyWithLogits(xHat, x, reduction: .sum).loss
                 : mse(xHat, x, reduction: .sum).loss

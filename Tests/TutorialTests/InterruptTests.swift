@@ -72,6 +72,7 @@ struct InterruptCase: Sendable, CustomTestStringConvertible {
         chapter("beta-vae", ["--model", "dense", "--latent", "2", "--beta", "0.0001", "--traverse", "2"]),
         chapter("collapse", ["--model", "dense", "--latent", "2", "--remedy", "warm-up", "--warmup-steps", "12", "--iw", "0",
                              "--mi-images", "8"]),
+        chapter("cvae", ["--model", "m2", "--hidden", "8", "--latent", "2", "--labels", "10", "--baseline-steps", "2", "--iw-images", "4"]),
     ]
 }
 

@@ -42,6 +42,7 @@ public struct VAEStepTerms {
 
 /// One VAE step, forward and backward, on images x [N, C, H, W] with noise ε [N, z] ~ N(0, I): the
 /// code chapters 3 and 4 train with, and the code the gradient-check and PyTorch-parity tests check.
+/// With `condition` (one-hot labels [N, classes]) it is chapter 7's conditional VAE step.
 ///
 /// Gradients are added to every parameter's `grad` (zero them before; apply the optimizer after):
 /// `Trainer` does both around this function.
@@ -54,7 +55,7 @@ public struct VAEStepTerms {
 ///     ∂loss/∂μ = ∂rec/∂z + β ∂kl/∂μ                    since ∂z/∂μ = 1                 [eq. 5]
 ///     ∂loss/∂log σ² = ∂rec/∂z · ε · ½σ + β ∂kl/∂log σ² since ∂z/∂log σ² = ½σε
 @discardableResult
-public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective) -> VAEStepTerms {
+public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective, condition: Tensor? = nil) -> VAEStepTerms {
     vaeStep(vae, x: x, eps: eps, beta: objective.beta,
             // −log p(x|z): Bernoulli (BCE on logits) or Gaussian (squared error).               [eq. 3]
             reconstruction: { xHat in
@@ -63,7 +64,9 @@ public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective)
                     : mse(xHat, x, reduction: objective.reconstruction)
             },
             // KL(N(μ, σ²) ‖ N(0, I)) in closed form, with its gradients.                        [eq. 4]
-            kl: { mu, logVar in gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl) })
+            kl: { mu, logVar in gaussianKL(mu: mu, logVar: logVar, reduction: objective.kl) },
+            // Chapter 7's conditional VAE: the label y beside x in the encoder and beside z in the decoder.
+            condition: condition)
 }
 
 /// The VAE step with its two loss terms given as functions, on one sample per image (the encoder, the
@@ -75,15 +78,18 @@ public func vaeStep(_ vae: VAE, x: Tensor, eps: Tensor, objective: VAEObjective)
 ///   - reconstruction: x̂ → (−log p(x|z), ∂/∂x̂).
 ///   - kl: (μ, log σ²) → (the KL term as charged, ∂/∂μ, ∂/∂log σ²); β multiplies its gradients here.
 ///   - context: logits from the pixels already seen, added to the decoder's output (chapter 5).
+///   - condition: a label per image, one-hot [N, classes], given to both networks (chapter 7's
+///     conditional VAE and M2): the encoder reads [flattened x, y] and the decoder [z, y], so the
+///     model is q(z|x, y) and p(x|z, y). The condition is data: it receives no gradient.
 @discardableResult
 public func vaeStep(
     _ vae: VAE, x: Tensor, eps: Tensor, beta: Float,
     reconstruction: (_ xHat: Tensor) -> (loss: Float, gradient: Tensor),
     kl: (_ mu: Tensor, _ logVar: Tensor) -> (loss: Float, dMu: Tensor, dLogVar: Tensor),
-    context: RowContext? = nil
+    context: RowContext? = nil, condition: Tensor? = nil
 ) -> VAEStepTerms {
     var terms = (rec: Float(0), kl: Float(0))
-    let dEncoderOutput = reparameterizedStep(vae, x: x, eps: eps, samples: 1, context: context) { sample in
+    let dEncoderOutput = reparameterizedStep(vae, x: x, eps: eps, samples: 1, context: context, condition: condition) { sample in
         let (rec, dXHat) = reconstruction(sample.xHat)
         // The KL term and its gradients.                                                    [eq. 4]
         let (klTerm, dMu, dLogVar) = kl(sample.mu, sample.logVar)
@@ -121,25 +127,27 @@ public struct SampleGradients {
 /// (k ≥ 1) both call it. The encoder runs once per image; its outputs are repeated k times.
 /// Returns ∂loss/∂(μ, log σ²) [N, 2·z], what `encoder.backward` received.
 func reparameterizedStep(
-    _ vae: VAE, x: Tensor, eps: Tensor, samples k: Int, context: RowContext?,
+    _ vae: VAE, x: Tensor, eps: Tensor, samples k: Int, context: RowContext?, condition: Tensor? = nil,
     loss: (VAESample) -> SampleGradients
 ) -> Tensor {
     precondition(k >= 1, "a VAE step needs at least one sample per image, got \(k)")
     precondition(context == nil || k == 1, "a decoder with row context takes one sample per image")
-    // Encoder: q(z|x) = N(μ, σ²), μ and log σ² side by side.                                [eq. 1]
-    let (mu, logVar) = vae.encoder.forward(x).splitColumns(vae.latentDimension)
+    // Encoder: q(z|x) = N(μ, σ²), μ and log σ² side by side (q(z|x, y) with a condition).     [eq. 1]
+    let (mu, logVar) = vae.encoder.forward(conditioned(x, on: condition)).splitColumns(vae.latentDimension)
     let (muK, logVarK) = k == 1 ? (mu, logVar) : (mu.repeatingRows(k), logVar.repeatingRows(k))
     precondition(eps.shape == muK.shape, "ε must be [N·k, z] = \(muK.shape), got \(eps.shape)")
     // Reparameterization: z = μ + σ·ε — z is a function of μ and σ, so gradients reach them.   [eq. 2]
     let std = exp(0.5 * logVarK)
     let z = muK + std * eps
-    // Decoder and the loss (reconstruction −log p(x|z) and the rest).                        [eq. 3]
-    var xHat = vae.decoder.forward(z)
+    // Decoder and the loss (reconstruction −log p(x|z), −log p(x|z, y) with a condition).    [eq. 3]
+    let conditionK = condition.map { k == 1 ? $0 : $0.repeatingRows(k) }
+    var xHat = vae.decoder.forward(conditionK.map { concatColumns(z, $0) } ?? z)
     if let context { xHat = xHat + context.forward(x) }
     let gradients = loss(VAESample(mu: mu, logVar: logVar, eps: eps, z: z, std: std, xHat: xHat, samples: k))
     // Backward: the decoder gives ∂loss/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
     if let context { _ = context.backward(gradients.dXHat) }
-    var dZ = vae.decoder.backward(gradients.dXHat)
+    let dDecoderInput = vae.decoder.backward(gradients.dXHat)
+    var dZ = condition == nil ? dDecoderInput : dDecoderInput.splitColumns(vae.latentDimension).0
     if let direct = gradients.dZ { dZ = dZ + direct }
     var dMu = dZ, dLogVar = dZ * eps * 0.5 * std
     if let direct = gradients.dMu { dMu = dMu + direct }
@@ -183,13 +191,23 @@ extension Tensor {
     }
 }
 
+/// The encoder's input: x itself, or with a condition, [x flattened to [N, C·H·W], y] side by side.
+public func conditioned(_ x: Tensor, on condition: Tensor?) -> Tensor {
+    guard let condition else { return x }
+    precondition(condition.rank == 2 && condition.shape[0] == x.shape[0],
+                 "condition must be [N, classes] with N = \(x.shape[0]) images, got \(condition.shape)")
+    return concatColumns(x.reshaped([x.shape[0], x.count / max(x.shape[0], 1)]), condition)
+}
+
 extension VAE: TrainableModel {
-    /// The first non-finite layer output: the encoder's layers on x, then the decoder's on μ.
+    /// The first non-finite layer output: the encoder's layers on x, then the decoder's on μ. A
+    /// conditional VAE takes the encoder's input, [x flattened, y], and decodes [μ, y].
     public func firstNonFiniteOutput(input x: Tensor) -> String? {
         let (out, bad) = encoder.firstNonFiniteLayer(input: x)
         if let bad { return "output of layer encoder.\(bad.index) \(bad.layer)" }
         let (mu, _) = out.splitColumns(latentDimension)
-        if let bad = decoder.firstNonFiniteLayer(input: mu).bad { return "output of layer decoder.\(bad.index) \(bad.layer)" }
+        let decoderInput = classes > 0 ? concatColumns(mu, x.splitColumns(x.shape[1] - classes).1) : mu
+        if let bad = decoder.firstNonFiniteLayer(input: decoderInput).bad { return "output of layer decoder.\(bad.index) \(bad.layer)" }
         return nil
     }
 }
