@@ -47,10 +47,12 @@ struct DisentangleChapter: ParsableCommand {
         data.applyThreads()
         let batch = training.batchSize ?? 64, epochs = training.epochs ?? 4
         let run = try data.runFolder(default: "disentangle-\(model.rawValue)-beta\(formatBeta(beta))")
-        // ---- Data: a uniform sample of the shapes to train on, and 1,000 others to test on --------------
+        // ---- Data: a uniform sample of the shapes to train on, and 1,000 others (× --eval-scale) to test on --------------
         let shapes = try data.data.map { try Shapes.load(npz: $0) } ?? Shapes()
+        guard shapes.count == 737_280 else { throw ValidationError("--data \(shapes.origin): \(shapes.count) images, the metrics need all 737,280") }
         var pick = SeededGenerator(seed: data.seed &+ 3)
-        let order = Array(pick.permutation(shapes.count).prefix(trainSize + 1000))
+        let testCount = Swift.max(2, Int((1000 * evalScale).rounded()))
+        let order = Array(pick.permutation(shapes.count).prefix(trainSize + testCount))
         let train = shapes.imageSet(indices: Array(order.prefix(trainSize)))
         let testImages = shapes.tensor(indices: Array(order.dropFirst(trainSize)))
         print("data: \(train.count) training and \(testImages.shape[0]) test images of \(shapes.count) shapes (\(shapes.origin))")
@@ -93,7 +95,8 @@ struct DisentangleChapter: ParsableCommand {
             "data": .string(shapes.origin), "threads": .number(Double(Parallel.threadCount)), "eval_scale": .number(evalScale),
             "training_seconds": .number(trainer.history.seconds.reduce(0, +)),
         ]
-        try run.writeSummary(config: config, metrics: report)
+        let metrics: [(String, JSONValue)] = if case let .object(pairs) = report { pairs } else { [] }
+        try run.writeSummary(config: config, metrics: .object(metrics + trainer.history.perEpoch))
         try run.writePage(command: commandLine())
         run.printWritten()
     }
