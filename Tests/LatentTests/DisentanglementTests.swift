@@ -81,13 +81,13 @@ struct DisentanglementTests {
         let exact: ([[Int]]) -> Tensor = { rows in codes(rows) { $0.map(Double.init) } }
         var noise = SeededGenerator(seed: 9)
         let random: ([[Int]]) -> Tensor = { rows in Tensor.randomNormal([rows.count, 3], using: &noise) }
-        let beta = betaVAEScore(factorSizes: sizes, trainPoints: 150, testPoints: 90, pairs: 16, seed: 1, encode: exact)
+        let beta = betaVAEScore(factorSizes: sizes, trainPoints: 60, testPoints: 40, pairs: 16, seed: 1, encode: exact)
         #expect(beta.test > 0.95)
-        let betaRandom = betaVAEScore(factorSizes: sizes, trainPoints: 150, testPoints: 90, pairs: 16, seed: 1, encode: random)
+        let betaRandom = betaVAEScore(factorSizes: sizes, trainPoints: 60, testPoints: 40, pairs: 16, seed: 1, encode: random)
         #expect(betaRandom.test < 0.55)
-        let factor = factorVAEScore(factorSizes: sizes, trainVotes: 90, testVotes: 60, batch: 32, varianceSamples: 500, seed: 2, encode: exact)
+        let factor = factorVAEScore(factorSizes: sizes, trainVotes: 40, testVotes: 30, batch: 32, varianceSamples: 200, seed: 2, encode: exact)
         #expect(factor.test == 1 && factor.activeDimensions == 3)
-        let factorRandom = factorVAEScore(factorSizes: sizes, trainVotes: 90, testVotes: 60, batch: 32, varianceSamples: 500, seed: 2, encode: random)
+        let factorRandom = factorVAEScore(factorSizes: sizes, trainVotes: 40, testVotes: 30, batch: 32, varianceSamples: 200, seed: 2, encode: random)
         #expect(factorRandom.test < 0.6)
     }
 }

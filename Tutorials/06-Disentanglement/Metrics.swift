@@ -52,9 +52,9 @@ func describe(_ vae: VAE, shapes: Shapes, testImages: Tensor, scale: Double, see
     let mig = mutualInformationGap(codes: sampleCodes, factors: sample)
     let sap = separatedAttributePredictability(trainCodes: trainCodes, trainFactors: trainFactors, testCodes: testCodes, testFactors: testFactors)
     let dciResult = dci(trainCodes: trainCodes, trainFactors: trainFactors, testCodes: testCodes, testFactors: testFactors)
-    let betaScore = betaVAEScore(factorSizes: Shapes.factorSizes, trainPoints: n(500), testPoints: n(250), pairs: 16,
+    let betaScore = betaVAEScore(factorSizes: Shapes.factorSizes, trainPoints: n(500), testPoints: n(250), pairs: min(16, n(16)),
                                  seed: seed &+ 2000, encode: encode)
-    let factorScore = factorVAEScore(factorSizes: Shapes.factorSizes, trainVotes: n(300), testVotes: n(150), batch: 64,
+    let factorScore = factorVAEScore(factorSizes: Shapes.factorSizes, trainVotes: n(300), testVotes: n(150), batch: min(64, n(64)),
                                      varianceSamples: n(5000), seed: seed &+ 3000, encode: encode)
     // Which factor each dimension follows: the one it has most MI with, as a fraction of that factor's entropy.
     let labels = (0..<z).map { dim -> String in
@@ -85,6 +85,6 @@ func describe(_ vae: VAE, shapes: Shapes, testImages: Tensor, scale: Double, see
         "sap_scores": matrix(sap.scores), "traversal_labels": .array(labels.map { .string($0) }),
         "kl_per_dimension": .array(kl.scalars.map { .float($0) }),
         "metric_samples": ["shared": .number(Double(sample.count)), "beta_vae_points": .number(Double(n(500) + n(250))),
-                           "beta_vae_pairs": 16, "factor_vae_votes": .number(Double(n(300) + n(150))), "factor_vae_batch": 64],
+                           "beta_vae_pairs": .number(Double(min(16, n(16)))), "factor_vae_votes": .number(Double(n(300) + n(150))), "factor_vae_batch": .number(Double(min(64, n(64))))],
     ]
 }
