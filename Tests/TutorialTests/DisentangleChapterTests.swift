@@ -24,7 +24,7 @@ struct DisentangleChapterTests {
         let exe = try #require(builtExecutable("disentangle"))
         let folder = try temporaryFolder("disentangle-tiny")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = runProcess(exe, ["--model", "beta-tcvae", "--beta", "6", "--latent", "3", "--train-size", "16", "--batch-size", "8",
+        let result = runProcess(exe, ["--model", "beta-tcvae", "--beta", "6", "--latent", "3", "--train-size", "8", "--batch-size", "4",
                                       "--epochs", "1", "--eval-scale", "0.005", "--out", folder + "/run"])
         #expect(result.status == 0, "\(result.output)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/summary.json"))) as? [String: Any])
