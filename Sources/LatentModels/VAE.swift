@@ -162,6 +162,38 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
                    encoder: encoder, decoder: decoder)
     }
 
+    /// Burgess et al. 2018's VAE for 64×64 binary images (dSprites; the model of Locatello et al. 2019's
+    /// study too), with Bernoulli logits out:
+    ///
+    ///     Conv2d 1→32 k4 s2 p1, ReLU      64 → 32          Linear z→256, ReLU, Linear 256→256, ReLU
+    ///     Conv2d 32→32 k4 s2 p1, ReLU     32 → 16          Linear 256→512, ReLU, Unflatten 32×4×4
+    ///     Conv2d 32→32 k4 s2 p1, ReLU     16 → 8           ConvTranspose2d 32→32 k4 s2 p1, ReLU   4 → 8
+    ///     Conv2d 32→32 k4 s2 p1, ReLU      8 → 4           ConvTranspose2d 32→32 k4 s2 p1, ReLU   8 → 16
+    ///     Flatten, Linear 512→256, ReLU                     ConvTranspose2d 32→32 k4 s2 p1, ReLU  16 → 32
+    ///     Linear 256→256, ReLU, Linear 256→2·z              ConvTranspose2d 32→1 k4 s2 p1         32 → 64
+    public static func burgess(latent: Int = 10, using generator: inout SeededGenerator) -> VAE {
+        var encoder: [any Layer] = []
+        for c in [1, 32, 32, 32] {
+            encoder += [Conv2d(inChannels: c, outChannels: 32, kernelSize: 4, stride: 2, padding: 1, using: &generator), ReLU()]
+        }
+        encoder += [Flatten(),
+                    Linear(inFeatures: 512, outFeatures: 256, using: &generator), ReLU(),
+                    Linear(inFeatures: 256, outFeatures: 256, using: &generator), ReLU(),
+                    Linear(inFeatures: 256, outFeatures: 2 * latent, using: &generator)]
+        var decoder: [any Layer] = [
+            Linear(inFeatures: latent, outFeatures: 256, using: &generator), ReLU(),
+            Linear(inFeatures: 256, outFeatures: 256, using: &generator), ReLU(),
+            Linear(inFeatures: 256, outFeatures: 512, using: &generator), ReLU(),
+            Unflatten([32, 4, 4]),
+        ]
+        for c in [32, 32, 32] {
+            decoder += [ConvTranspose2d(inChannels: 32, outChannels: c, kernelSize: 4, stride: 2, padding: 1, using: &generator), ReLU()]
+        }
+        decoder.append(ConvTranspose2d(inChannels: 32, outChannels: 1, kernelSize: 4, stride: 2, padding: 1, using: &generator))
+        return VAE(kind: "burgess", latentDimension: latent, imageShape: [1, 64, 64], likelihood: .bce,
+                   encoder: Sequential(encoder), decoder: Sequential(decoder))
+    }
+
     /// Seed 000's CelebA VAE at width f (the seed: f = 64, z = 512), for 64×64×3 images in [-1, 1].
     ///
     ///     Conv2d 3→f k4 s2 p1, BatchNorm2d, ReLU            64 → 32
