@@ -15,14 +15,16 @@ struct CollapseChapterTests {
           arguments: [(["--free-bits", "0"], "--free-bits"), (["--beta", "-1"], "--beta"), (["--warmup-steps", "0"], "--warmup-steps"),
                       (["--cycle-steps", "1"], "--cycle-steps"), (["--variance", "0"], "--variance"), (["--ks", "1,0"], "--ks"),
                       (["--remedy", "learned-sigma"], "--remedy learned-sigma"), (["--remedy", "free"], "--remedy"),
-                      (["--mi-images", "1"], "--mi-images"), (["--model", "celeba"], "--model celeba goes with --dataset celeba"),
+                      (["--mi-images", "1"], "--mi-images"), (["--dataset", "mnist", "--model", "celeba"], "--model celeba goes with --dataset celeba"),
                       (["--dataset", "celeba"], "--model celeba goes with --dataset celeba"),
                       (["--dataset", "celeba", "--model", "celeba", "--experiment", "ppca"], "--experiment ppca is on digits")])
     func badOptions(arguments: [String], option: String) throws {
         let exe = try #require(builtExecutable("collapse"))
         let out = try temporaryFolder("collapse-bad")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try runCollapse(exe, arguments + ["--out", out + "/run"])
+        // Tiny data, so that a value wrongly accepted shows at once as a finished run instead of hours of training.
+        try writeTinyMNIST(to: out, train: 32, test: 16, side: 28)
+        let result = try runCollapse(exe, arguments + ["--data", out, "--epochs", "1", "--out", out + "/run"])
         #expect(result.status != 0)
         #expect(result.output.contains(option), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: out + "/run"), "nothing is written for a bad option")

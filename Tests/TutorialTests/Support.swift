@@ -37,8 +37,11 @@ func builtExecutable(_ name: String) -> String? {
 }
 
 /// Runs `executable` with `arguments` to the end; returns its exit status and combined output.
+/// A process still running after `timeLimit` seconds is terminated and reported as failed (status −2, the output says so):
+/// a bad option that is wrongly accepted then fails its test in minutes instead of training on real data for hours.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String) {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                timeLimit: Double = 600) -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -47,9 +50,30 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     process.standardOutput = pipe
     process.standardError = pipe
     do { try process.run() } catch { return (-1, "\(error)") }
+    // The watchdog is a thread of its own: a Dispatch queue can be starved by the test threads blocked in reads.
+    let timedOut = TimeLimitFlag()
+    let finished = DispatchSemaphore(value: 0)
+    let pid = process.processIdentifier
+    let watchdog = Thread {
+        if finished.wait(timeout: .now() + timeLimit) == .timedOut { timedOut.set(); kill(pid, SIGKILL) }
+    }
+    watchdog.start()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    finished.signal()
+    let output = String(decoding: data, as: UTF8.self)
+    if timedOut.isSet {
+        return (-2, output + "\n[runProcess: \(executable) \(arguments.joined(separator: " ")) still ran after \(Int(timeLimit)) s and was terminated]")
+    }
+    return (process.terminationStatus, output)
+}
+
+/// Set once by the watchdog, read after the process ended.
+private final class TimeLimitFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// Runs `python3 arguments…`; returns the exit status and the combined output.
