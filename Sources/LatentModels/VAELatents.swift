@@ -101,3 +101,40 @@ public func normalQuantile(_ p: Double) -> Double {
     }
     return 0.5 * (low + high)
 }
+
+/// One picture of your own through a trained VAE: the first row of what `vae --encode` and
+/// `beta-vae --encode` draw, and the numbers they print. Each chapter adds its own rows below it
+/// (chapter 3: attribute vectors; chapter 4: traversals of the picture's busiest dimensions).
+public struct EncodedPicture {
+    /// q(z|x) of the picture: μ and log σ², each [1, z].
+    public let mu: Tensor, logVar: Tensor
+    /// The picture, its decoding at z = μ, then `columns − 2` decodings of z = μ + σ·ε, ε ~ N(0, I): [columns, C, H, W].
+    public let firstRow: Tensor
+    /// KL(q(z|x) ‖ N(0, I)) of each latent dimension, in nats.
+    public let klPerDimension: [Double]
+
+    /// `x`: the prepared picture, [1, C, H, W] in the model's pixel range.
+    public init(_ vae: VAE, picture x: Tensor, columns: Int, using random: inout SeededGenerator) {
+        precondition(x.shape.first == 1 && columns >= 3, "one picture and at least 3 columns")
+        let (m, lv) = vae.encodeAll(x)
+        let z = vae.latentDimension
+        let sigma = lv.scalars.map { exp($0 / 2) }
+        var codes: [Float] = []
+        for _ in 0..<(columns - 2) {
+            codes += (0..<z).map { m.scalars[$0] + sigma[$0] * random.nextNormal() }
+        }
+        (mu, logVar) = (m, lv)
+        firstRow = concatBatch([x, vae.decodeAll(m), vae.decodeAll(Tensor(shape: [columns - 2, z], scalars: codes))])
+        klPerDimension = zip(m.scalars, lv.scalars).map { a, b in Double((a * a + exp(b) - 1 - b) / 2) }
+    }
+
+    /// The total KL(q(z|x) ‖ p(z)) in nats: how much the code says about this picture.
+    public var kl: Double { klPerDimension.reduce(0, +) }
+
+    /// A file name's stem: `photos/me.jpg` → `me`.
+    public static func stem(of path: String) -> String {
+        var stem = Substring(path.split(separator: "/").last ?? Substring(path))
+        if let dot = stem.lastIndex(of: "."), dot != stem.startIndex { stem = stem[..<dot] }
+        return String(stem)
+    }
+}

@@ -64,6 +64,54 @@ struct EncodeTests {
         #expect(sampled, "a sample of q(z|x) is not the decoding of μ")
     }
 
+    @Test("beta-vae --encode draws the picture, its reconstruction and traversals of the dimensions its code uses most",
+          .enabled(if: builtExecutable("beta-vae") != nil))
+    func encodeBetaVAERun() throws {
+        let exe = try #require(builtExecutable("beta-vae"))
+        let base = try temporaryFolder("encode-beta")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try patternFolder(base + "/pictures")
+        let env = ["XDG_CACHE_HOME": base + "/cache"]
+        let data = ["--dataset", "images", "--data", base + "/pictures", "--size", "16", "--channels", "1", "--out", base + "/run",
+                    "--model", "dense", "--beta", "0.001"]
+        let train = runProcess(exe, data + ["--epochs", "2", "--batch-size", "8", "--latent", "4"], environment: env)
+        #expect(train.status == 0, "\(train.output)")
+        // A β that was not trained is refused, naming the checkpoint it looked for.
+        let photo = base + "/pictures/p07.png"
+        let missing = runProcess(exe, data.dropLast(2) + ["--beta", "4", "--encode", photo], environment: env)
+        #expect(missing.status != 0 && missing.output.contains("no checkpoint for β = 4 at \(base)/run/checkpoint-beta4.safetensors"),
+                "\(missing.output)")
+        let encode = runProcess(exe, data + ["--encode", photo, "--traverse", "2"], environment: env)
+        #expect(encode.status == 0, "\(encode.output)")
+        #expect(!encode.output.contains("epoch"), "--encode trains nothing")
+        let grid = try PNG.read(base + "/run/encoded-p07-beta0.001.png")
+        // Rows of 7 tiles (16×16 enlarged ×4): picture, reconstruction, 5 samples; then 2 traversal rows.
+        #expect(grid.width == 7 * 66 + 2 && grid.height == 3 * 66 + 2, "\(grid.width)×\(grid.height)")
+
+        // The checkpoint loaded here: the picture, its decoding at μ, and the busiest dimension set to 3.
+        var generator = SeededGenerator(seed: 1)
+        let vae = VAE.dense(inputs: [1, 16, 16], latent: 4, likelihood: .mse, using: &generator)
+        try Checkpoint.load(from: base + "/run/checkpoint-beta0.001.safetensors", into: vae)
+        let bytes = try ImagePreparation.prepare(file: photo, size: 16, channels: 1)
+        let x = ImageSet(count: 1, channels: 1, height: 16, width: 16, pixels: bytes, labels: nil).tensor(first: 1)
+        let (mu, logVar) = vae.encodeAll(x)
+        let kl = (0..<4).map { j in mu.scalars[j] * mu.scalars[j] + exp(logVar.scalars[j]) - 1 - logVar.scalars[j] }
+        let busiest = kl.indices.max { kl[$0] < kl[$1] }!
+        var moved = mu.scalars
+        moved[busiest] = 3
+        let expected = [x, vae.reconstruct(x), vae.decodeAll(Tensor(shape: [1, 4], scalars: moved))].map { t in
+            enlarged(t).scalars.map { UInt8(min(max($0 * 255 + 0.5, 0), 255)) }
+        }
+        #expect(tile(grid, row: 0, column: 0, side: 64) == expected[0], "tile 1 is the picture as training prepares it")
+        for (row, column, index) in [(0, 1, 1), (1, 6, 2)] {
+            let worst = zip(tile(grid, row: row, column: column, side: 64), expected[index]).map { abs(Int($0) - Int($1)) }.max() ?? 255
+            #expect(worst <= 1, "row \(row + 1), column \(column + 1): max |Δ| \(worst)")
+        }
+        // Negative control: the traversal's ends differ (the coordinate moves the picture).
+        let ends = tile(grid, row: 1, column: 0, side: 64) != tile(grid, row: 1, column: 6, side: 64)
+        #expect(ends, "z_\(busiest) = −3 and 3 decode to different pictures")
+    }
+
     @Test("--dataset images without --data, or with a folder holding no picture, stops with what was looked for",
           .enabled(if: builtExecutable("vae") != nil))
     func imagesNeedAFolder() throws {

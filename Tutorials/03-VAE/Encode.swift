@@ -31,23 +31,17 @@ extension VAEChapter {
             let bytes = try ImagePreparation.prepare(file: file, size: size, channels: channels)
             let x = ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
                 .tensor(first: 1, range: range)
-            let (mu, logVar) = vae.encodeAll(x)
             // Row 1: the picture, its reconstruction from z = μ, then decodings of z = μ + σ·ε, ε ~ N(0, I).
             var random = SeededGenerator(seed: data.seed &+ UInt64(index))
-            let sigma = logVar.scalars.map { exp($0 / 2) }
-            var codes: [Float] = []
-            for _ in 0..<(columns - 2) {
-                codes += (0..<vae.latentDimension).map { mu.scalars[$0] + sigma[$0] * random.nextNormal() }
-            }
-            var rows = [x, vae.decodeAll(mu), vae.decodeAll(Tensor(shape: [columns - 2, vae.latentDimension], scalars: codes))]
+            let picture = EncodedPicture(vae, picture: x, columns: columns, using: &random)
+            var rows = [picture.firstRow]
             // One row per attribute vector: z = μ + t·v for t in encodeSteps (t = 0 is the reconstruction).
             for (_, direction) in attributes {
-                rows.append(vae.decodeAll(LatentCodes.along(direction, from: LatentCodes.row(mu, 0), steps: Self.encodeSteps)))
+                rows.append(vae.decodeAll(LatentCodes.along(direction, from: LatentCodes.row(picture.mu, 0), steps: Self.encodeSteps)))
             }
-            var stem = FileIO.fileName(of: file)
-            if let dot = stem.lastIndex(of: "."), dot != stem.startIndex { stem = String(stem[..<dot]) }
-            let written = try run.writeGrid(concatBatch(rows), columns: columns, range: range, as: "encoded-\(stem).png")
-            let kl = zip(mu.scalars, logVar.scalars).reduce(0.0) { $0 + Double(($1.0 * $1.0 + exp($1.1) - 1 - $1.1) / 2) }
+            let written = try run.writeGrid(concatBatch(rows), columns: columns, range: range,
+                                            as: "encoded-\(EncodedPicture.stem(of: file)).png")
+            let kl = picture.kl
             print("\(file) → \(written): KL(q(z|x) ‖ p(z)) = \(Format.fixed(kl, 1)) nats; row 1: picture, reconstruction, "
                   + "\(columns - 2) samples of q(z|x)"
                   + attributes.map { "; \($0.name) at t = \(Self.encodeSteps.map { Format.fixed(Double($0), 1) }.joined(separator: ", "))" }.joined())

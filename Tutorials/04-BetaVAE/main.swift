@@ -37,6 +37,8 @@ struct BetaVAEChapter: ParsableCommand {
     @Flag(help: "Probe every β's μ, PCA and --ae/--vae with a linear classifier and k-NN on 100, 1,000 and all labels (probe.json).") var probe = false
     @Option(help: "With --probe: a chapter-2 MNIST autoencoder checkpoint to probe too.") var ae: String?
     @Option(help: "With --probe: a chapter-3 MNIST VAE checkpoint to probe too (its μ).") var vae: String?
+    @Option(parsing: .upToNextOption, help: "Pictures (JPEG or PNG) to put through the run's trained model of --beta (or of every β of --betas with --sweep): no training.")
+    var encode: [String] = []
 
     /// The β values to train: `--betas` with `--sweep`, else `--beta`.
     func betaList() throws -> [Float] {
@@ -60,6 +62,8 @@ struct BetaVAEChapter: ParsableCommand {
             guard probe else { throw ValidationError("\(option) is used by --probe only") }
             guard FileIO.fileExists(file) else { throw ValidationError("\(option) \(file): no such file") }
         }
+        for file in encode where !FileIO.fileExists(file) { throw ValidationError("--encode \(file): no such file") }
+        if !encode.isEmpty && probe { throw ValidationError("--encode trains nothing: it cannot --probe") }
         let dataset = data.dataset ?? .mnist
         if probe && ![.mnist, .fashionMNIST].contains(dataset) { throw ValidationError("--probe needs labelled digits or clothes, not --dataset \(dataset.rawValue)") }
         // 3×64×64 images take seed 000's face model; conv is built for 1×28×28; dense takes any shape.
@@ -72,6 +76,7 @@ struct BetaVAEChapter: ParsableCommand {
 
     mutating func run() throws {
         data.applyThreads()
+        if !encode.isEmpty { return try encodePictures() }
         let dataset = data.dataset ?? .mnist
         let isFaces = data.imageShape(dataset) == [3, 64, 64]
         let zDim = latent ?? (isFaces ? 128 : model == .dense ? 20 : 64)
@@ -100,7 +105,9 @@ struct BetaVAEChapter: ParsableCommand {
             var loader = try trainingLoader(train, batchSize: batch, range: range, seed: data.seed &+ 1)
             let trainer = Trainer(model: vae, optimizer: adam, random: random,
                                   checkpoint: run.file("checkpoint-beta\(formatBeta(beta)).safetensors"),
-                                  config: [("model", vae.kind), ("latent", "\(zDim)"), ("beta", formatBeta(beta))],
+                                  config: [("model", vae.kind), ("latent", "\(zDim)"), ("beta", formatBeta(beta)),
+                                           ("image_shape", vae.imageShape.map(String.init).joined(separator: "x")),
+                                           ("filters", "\(filters)"), ("decoder", decoder.rawValue)],
                                   label: "β=\(formatBeta(beta)) ")
             if training.resume { try trainer.resume(replaying: &loader) }
             try runTraining {
