@@ -34,7 +34,7 @@ codegen.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configurat
 let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("pca", "01-PCA", ["README.md", "APPENDIX.md", "figures"]),
     ("autoencoder", "02-Autoencoder", ["README.md", "APPENDIX.md", "figures"]),
-    ("vae", "03-VAE", ["README.md", "APPENDIX.md", "figures"]),
+    ("vae", "03-VAE", ["README.md", "APPENDIX.md", "figures", "iwae-table.sh", "make_encode_photos.py"]),
     ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md", "figures"]),
     ("collapse", "05-Collapse", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py"]),
     ("disentangle", "06-Disentanglement", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py", "crosscheck.py"]),

@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 corpus="$root/Fuzz/corpus"
 fixtures="$root/Fixtures"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
-mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,celeba-cache}
+mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,celeba-cache,image-folder-cache}
 
 cp "$fixtures"/idx/{tiny-images-idx3-ubyte.gz,tiny-labels-idx1-ubyte.gz,tiny-labels-idx1-ubyte} "$corpus/idx/"
 cp "$fixtures"/zip/{small,zip64}.zip "$corpus/zip/"
@@ -46,6 +46,18 @@ out += struct.pack("<I", len(source)) + source
 for name in names:
     out += bytes([len(name)]) + name
 out += bytes(range(len(names) * 3 * 2 * 2))
+open(sys.argv[1], "wb").write(out)
+PY
+
+# An image-folder cache (layout in Sources/LatentData/Datasets/ImageFolder/ImageFolderCache.swift):
+# 2×2 gray, three files of which one could not be decoded.
+python3 - "$corpus/image-folder-cache/three_2x2.bin" <<'PY'
+import struct, sys
+def text(b): return struct.pack("<I", len(b)) + b
+out = b"LTIMGDIR" + struct.pack("<IIII", 1, 2, 1, 3) + text(b"/home/me/pictures")
+for name, failure in [(b"a.png", b""), (b"sub/b.jpg", b""), (b"broken.jpg", b"not a JPEG or PNG")]:
+    out += text(name) + struct.pack("<qq", 1234, 1_700_000_000) + text(failure)
+out += bytes(range(2 * 1 * 2 * 2))
 open(sys.argv[1], "wb").write(out)
 PY
 

@@ -41,6 +41,8 @@ enum FuzzCases {
             _ = try CelebALists.parsePartition(bytes, file: "list_eval_partition.txt")
         case "celeba-cache":
             _ = try CelebACache(decoding: bytes, path: "celeba-cache.bin")
+        case "image-folder-cache":
+            _ = try ImageFolderCache(decoding: bytes, path: "image-folder-cache.bin")
         default:
             Issue.record("Fixtures/fuzz/\(harness): no reader is known for this harness")
         }
@@ -60,6 +62,17 @@ struct FuzzRegressionTests {
         let harness = String(path.prefix { $0 != "/" })
         let bytes = try FileIO.readFile(TestPaths.fixture("fuzz/" + path))
         #expect(throws: (any Error).self) { try FuzzCases.read(bytes, harness: harness) }
+    }
+
+    @Test("The image-folder cache seed of Fuzz/corpus is a valid cache; cut short by a byte, it is refused")
+    func imageFolderCacheSeed() throws {
+        let bytes = try FileIO.readFile(TestPaths.packageRoot + "/Fuzz/corpus/image-folder-cache/three_2x2.bin")
+        let cache = try ImageFolderCache(decoding: bytes, path: "seed")
+        #expect(cache.size == 2 && cache.channels == 1 && cache.source == "/home/me/pictures")
+        #expect(cache.entries.map(\.name) == ["a.png", "sub/b.jpg", "broken.jpg"])
+        #expect(cache.entries.map(\.failure) == [nil, nil, "not a JPEG or PNG"] && cache.pixels == [0, 1, 2, 3, 4, 5, 6, 7])
+        #expect(cache.encoded() == bytes, "the writer makes the same bytes")
+        #expect(throws: ImageFolderCache.ReadError.self) { try ImageFolderCache(decoding: Array(bytes.dropLast()), path: "cut") }
     }
 
     @Test("IDX dimensions whose product overflows an Int are reported as a size mismatch")

@@ -17,7 +17,7 @@ LABEL = {"plain": "plain ELBO", "beta4": "β = 4", "warmup": "KL warm-up", "cycl
 
 runs = defaultdict(list)  # (model, remedy) -> [(seed, summary)]
 for name in sorted(os.listdir(sweep)):
-    m = re.fullmatch(r"(dense|conv|rows)-(.+)-s(\d+)", name)
+    m = re.fullmatch(r"(dense|conv|rows|celeba)-(.+)-s(\d+)", name)
     path = os.path.join(sweep, name, "summary.json")
     if m and os.path.exists(path):
         with open(path) as f:
@@ -48,7 +48,7 @@ COLUMNS = [("test ELBO", "test_elbo", 2), ("IW log p(x), K=1000", "test_log_px_i
            ("I(x; z)", "mutual_information", 2), ("KL(q(z) ‖ p(z))", "marginal_kl", 2),
            ("active units", "active_units", 1), ("dims with KLⱼ > 0.1", "dims_over_0.1", 1), ("MSE at μ", "test_mse_at_mu", 4), ("decoder σ²", "decoder_variance", 4),
            ("train s", "train_seconds", 0)]
-for model in ["dense", "conv", "rows"]:
+for model in ["dense", "conv", "rows", "celeba"]:
     rows = [r for r in ORDER if (model, r) in runs]
     if not rows:
         continue
@@ -63,7 +63,7 @@ for model in ["dense", "conv", "rows"]:
 
 print("\n### Per seed\n\n| model | remedy | seed | test ELBO | IW log p(x) | KL | I(x; z) | active | KLⱼ > 0.1 | MSE at μ | train s |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for model in ["dense", "conv", "rows"]:
+for model in ["dense", "conv", "rows", "celeba"]:
     for r in ORDER:
         for seed, s in sorted(runs.get((model, r), []), key=lambda p: p[0]):
             iw = s.get("test_log_px_iw")
@@ -72,7 +72,7 @@ for model in ["dense", "conv", "rows"]:
 
 # ---- Figures: sorted KL per dimension of each remedy (first seed), small multiples in one SVG --------
 os.makedirs(figures, exist_ok=True)
-for model in ["dense", "conv", "rows"]:
+for model in ["dense", "conv", "rows", "celeba"]:
     rows = [r for r in ORDER if (model, r) in runs]
     if not rows:
         continue

@@ -7,13 +7,16 @@
 #
 #   Tutorials/05-Collapse/table.sh                  # the sweep, the table, the figures
 #   SEEDS="1 2" DENSE_EPOCHS=2 Tutorials/05-Collapse/table.sh   # a shorter one
+#   PARTS=celeba SEEDS=2 THREADS=1 Tutorials/05-Collapse/table.sh   # only the faces, one seed, one thread
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${SEEDS:-"1 2 3"}
 DENSE_EPOCHS=${DENSE_EPOCHS:-5}
 CONV_EPOCHS=${CONV_EPOCHS:-3}
 CONV_LIMIT=${CONV_LIMIT:-10000}
+CELEBA_EPOCHS=${CELEBA_EPOCHS:-2}
 SWEEP=${SWEEP:-runs/collapse-table}
+PARTS=${PARTS:-"mnist celeba"}   # mnist: the dense, rows and conv models; celeba: seed 000's face model
 swift build -c release --product collapse >/dev/null
 BIN=.build/release/collapse
 
@@ -21,11 +24,12 @@ run() {  # run <name> <args…>: one training, skipped when its summary.json exi
     local name=$1; shift
     if [[ -f "$SWEEP/$name/summary.json" ]]; then return; fi
     echo "== $name: collapse $*"
-    "$BIN" "$@" --out "$SWEEP/$name" > "$SWEEP/$name.log" 2>&1 || { echo "failed: see $SWEEP/$name.log"; exit 1; }
+    "$BIN" "$@" ${THREADS:+--threads "$THREADS"} --out "$SWEEP/$name" > "$SWEEP/$name.log" 2>&1 || { echo "failed: see $SWEEP/$name.log"; exit 1; }
     grep -E "^(test ELBO|KL =|active units)" "$SWEEP/$name.log" | sed 's/^/   /'
 }
 
 mkdir -p "$SWEEP"
+if [[ " $PARTS " == *" mnist "* ]]; then
 for seed in $SEEDS; do
     dense=(--model dense --epochs "$DENSE_EPOCHS" --seed "$seed" --iw 1000 --iw-images 500 --mi-images 5000)
     run "dense-plain-s$seed"       "${dense[@]}" --remedy plain
@@ -62,4 +66,18 @@ for seed in $SEEDS; do
     conv "$seed" freebits1 --remedy free-bits --free-bits 1
 done
 for seed in $SEEDS; do rows "$seed"; done
+fi
+# CelebA: every remedy on seed 000's face model (f = 32, z = 128, σ² = ½ unless learned), all 8,765 training faces.
+if [[ " $PARTS " == *" celeba "* ]]; then
+for seed in $SEEDS; do
+    face=(--dataset celeba --model celeba --epochs "$CELEBA_EPOCHS" --seed "$seed")
+    run "celeba-plain-s$seed"       "${face[@]}" --remedy plain
+    run "celeba-beta4-s$seed"       "${face[@]}" --remedy beta --beta 4
+    run "celeba-learnedsigma-s$seed" "${face[@]}" --remedy learned-sigma
+    run "celeba-freebits0.5-s$seed" "${face[@]}" --remedy free-bits --free-bits 0.5
+    run "celeba-freebits1-s$seed"   "${face[@]}" --remedy free-bits --free-bits 1
+    run "celeba-warmup-s$seed"      "${face[@]}" --remedy warm-up
+    run "celeba-cyclical-s$seed"    "${face[@]}" --remedy cyclical
+done
+fi
 python3 Tutorials/05-Collapse/table.py "$SWEEP" Tutorials/05-Collapse/figures
