@@ -79,4 +79,46 @@ struct PCAChapterTests {
         for (k, value) in mse { #expect(value < random[k]!, "k = \(k): PCA \(value) vs random \(random[k]!)") }
         #expect(summary["train_images"] as? Int == 60 && summary["features"] as? Int == side * side)
     }
+
+    @Test("--subtract-image-mean: each image minus its own mean plus one level; the brightness variance leaves the spectrum")
+    func subtractImageMean() throws {
+        // By hand: rows (1, 2, 3) and (0, 0, 6) have means 2 and 2; plus level 0.5.
+        let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 0, 0, 6])
+        #expect(withoutImageMean(x, plus: 0.5).scalars == [-0.5, 0.5, 1.5, -1.5, -1.5, 4.5])
+
+        // Images of one random brightness each, plus noise: most of their variance is brightness.
+        let data = try temporaryFolder("pca-mean-data")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let (count, side) = (60, 6)
+        var generator = SeededGenerator(seed: 7)
+        var pixels: [UInt8] = []
+        for _ in 0..<count {
+            let level = Double(generator.nextUniform()) * 200
+            for _ in 0..<(side * side) { pixels.append(UInt8(level + Double(generator.nextUniform()) * 50)) }
+        }
+        for (prefix, n) in [("train", count), ("t10k", 10)] {
+            try FileIO.writeAtomically(Zlib.gzip(IDXFile(dimensions: [n, side, side], bytes: Array(pixels.prefix(n * side * side))).encoded()),
+                                       to: data + "/\(prefix)-images-idx3-ubyte.gz")
+            try FileIO.writeAtomically(Zlib.gzip(IDXFile(dimensions: [n], bytes: [UInt8](repeating: 0, count: n)).encoded()),
+                                       to: data + "/\(prefix)-labels-idx1-ubyte.gz")
+        }
+        func totalVariance(_ extra: [String]) throws -> (Double, Bool?) {
+            let out = data + "/run\(extra.count)"
+            try PCAChapter.parse(["--data", data, "--out", out, "--latent", "4"] + extra).run()
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any])
+            let config = try #require(summary["config"] as? [String: Any])
+            return (try #require(summary["total_variance"] as? Double), config["subtract_image_mean"] as? Bool)
+        }
+        let (plain, plainFlag) = try totalVariance([])
+        let (flat, flatFlag) = try totalVariance(["--subtract-image-mean"])
+        #expect(plainFlag == false && flatFlag == true)
+        // trace Cov(x − m·1) = trace Cov(x) − D · Var(m), m the images' own means (pixels / 255, N − 1 in Var).
+        let d = side * side
+        let means = (0..<count).map { i in pixels[(i * d)..<((i + 1) * d)].reduce(0.0) { $0 + Double($1) / 255 } / Double(d) }
+        let average = means.reduce(0, +) / Double(count)
+        let varianceOfMeans = means.reduce(0.0) { $0 + ($1 - average) * ($1 - average) } / Double(count - 1)
+        #expect(abs(flat - (plain - Double(d) * varianceOfMeans)) < 1e-4 * plain,
+                "total variance \(flat) with the image means removed; \(plain) − D·Var(m) = \(plain - Double(d) * varianceOfMeans)")
+        #expect(flat < 0.5 * plain, "brightness was most of the variance: \(flat) of \(plain) is left")
+    }
 }

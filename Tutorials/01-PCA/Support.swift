@@ -20,8 +20,16 @@ extension PCAChapter {
         let (train, test) = try data.load(dataset)
         let imageShape = [train.channels, train.height, train.width]
         let d = train.imageSize
-        let trainRows = train.tensor(first: train.count).reshaped([-1, d])
-        let testRows = test.tensor(first: test.count).reshaped([-1, d])
+        var trainRows = train.tensor(first: train.count).reshaped([-1, d])
+        var testRows = test.tensor(first: test.count).reshaped([-1, d])
+        if subtractImageMean {
+            // Question 4: each image minus its own mean brightness, plus the training set's mean brightness
+            // (one constant for every image, so the covariance is that of the brightness-free images and
+            // the pictures stay in [0, 1]-ish).
+            let level = trainRows.scalars.reduce(0.0) { $0 + Double($1) } / Double(trainRows.count)
+            trainRows = withoutImageMean(trainRows, plus: Float(level))
+            testRows = withoutImageMean(testRows, plus: Float(level))
+        }
         return (trainRows, testRows, imageShape)
     }
 
@@ -32,6 +40,18 @@ extension PCAChapter {
         var generator = SeededGenerator(seed: data.seed)
         return Array(generator.permutation(total).prefix(count)).sorted()
     }
+}
+
+/// Each row of `x` [N, D] minus its own mean, plus `level`.
+func withoutImageMean(_ x: Tensor, plus level: Float) -> Tensor {
+    let d = x.shape[1]
+    var scalars = x.scalars
+    for row in 0..<x.shape[0] {
+        let range = (row * d)..<((row + 1) * d)
+        let mean = Float(scalars[range].reduce(0.0) { $0 + Double($1) } / Double(d))
+        for i in range { scalars[i] = scalars[i] - mean + level }
+    }
+    return Tensor(shape: x.shape, scalars: scalars)
 }
 
 /// Rows `indices` of a [N, D] tensor: [indices.count, D].
@@ -60,6 +80,7 @@ extension PCAChapter {
             "chapter": "01-PCA", "command": .string(commandLine()),
             "dataset": .string(dataset.rawValue), "data": data.data.map { .string($0) } ?? .null,
             "latent": .number(Double(latent)), "power_iterations": .number(Double(powerIterations)),
+            "subtract_image_mean": .bool(subtractImageMean),
             "seed": .number(Double(data.seed)), "threads": .number(Double(Parallel.threadCount)),
             "limit": data.limit.map { .number(Double($0)) } ?? .null,
             "test_limit": data.testLimit.map { .number(Double($0)) } ?? .null,

@@ -25,6 +25,8 @@ struct PCAChapter: ParsableCommand {
     var latent: Int = 32
     @Option(parsing: .unconditional, help: "Subspace-iteration steps of the randomized solver (used when D > 2048, e.g. CelebA).")
     var powerIterations: Int = 3
+    @Flag(help: "Subtract each image's own mean brightness before PCA (question 4).")
+    var subtractImageMean = false
 
     /// The k's whose reconstructions and test MSE the chapter reports.
     static let reconstructionKs = [2, 8, 16, 32, 64, 128]
