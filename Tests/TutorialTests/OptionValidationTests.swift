@@ -87,6 +87,8 @@ struct BadOption: Sendable, CustomTestStringConvertible {
             BadOption("beta-vae", ["--latent", "0"], "--latent must be at least 1"),
             BadOption("beta-vae", ["--traverse", "0"], "--traverse must be at least 1"),
             BadOption("beta-vae", ["--model", "celeba"], "--model"),
+            BadOption("beta-vae", ["--encode", "/nonexistent/me.jpg"], "--encode /nonexistent/me.jpg: no such file"),
+            BadOption("beta-vae", ["--encode", "/etc/passwd", "--probe"], "--encode trains nothing: it cannot --probe"),
             BadOption("latent-bench", ["ae", "--batch", "0"], "--batch must be at least 2"),
             BadOption("latent-bench", ["vae", "--beta", "nan"], "--beta must be a number ≥ 0"),
             BadOption("latent-bench", ["vae", "--nz", "0"], "--nz must be at least 1"),
