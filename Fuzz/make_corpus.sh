@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 corpus="$root/Fuzz/corpus"
 fixtures="$root/Fixtures"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
-mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,celeba-cache,image-folder-cache}
+mkdir -p "$corpus"/{idx,zip,jpeg,png,safetensors,celeba-attr,celeba-partition,celeba-cache,image-folder-cache,npy}
 
 cp "$fixtures"/idx/{tiny-images-idx3-ubyte.gz,tiny-labels-idx1-ubyte.gz,tiny-labels-idx1-ubyte} "$corpus/idx/"
 cp "$fixtures"/zip/{small,zip64}.zip "$corpus/zip/"
@@ -47,6 +47,22 @@ for name in names:
     out += bytes([len(name)]) + name
 out += bytes(range(len(names) * 3 * 2 * 2))
 open(sys.argv[1], "wb").write(out)
+PY
+
+# NumPy arrays: the small members of the dSprites-shaped fixture (int64, float64, an object array the
+# reader refuses), and 2×3 uint8 arrays in format versions 1 and 2.
+python3 - "$fixtures/shapes/tiny.npz" "$corpus/npy" <<'PY'
+import io, os, sys, zipfile
+import numpy as np
+archive, out = sys.argv[1], sys.argv[2]
+for name in zipfile.ZipFile(archive).namelist():
+    data = zipfile.ZipFile(archive).read(name)
+    if len(data) <= 4096:
+        open(os.path.join(out, name), "wb").write(data)
+for version in [(1, 0), (2, 0)]:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.arange(6, dtype=np.uint8).reshape(2, 3), version=version)
+    open(os.path.join(out, f"u1_2x3_v{version[0]}.npy"), "wb").write(buffer.getvalue())
 PY
 
 # An image-folder cache (layout in Sources/LatentData/Datasets/ImageFolder/ImageFolderCache.swift):

@@ -15,7 +15,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD:-$root/.build-fuzz/fuzz}"
-harnesses=(idx zip jpeg png safetensors celeba-attr celeba-partition celeba-cache image-folder-cache)
+harnesses=(idx zip jpeg png safetensors celeba-attr celeba-partition celeba-cache image-folder-cache npy)
 # The checkpoint reader joins once it is in the tree (branch `ae`).
 [[ -e "$root/Sources/LatentData/Output/Checkpoint.swift" ]] && harnesses+=(checkpoint)
 

@@ -43,6 +43,8 @@ enum FuzzCases {
             _ = try CelebACache(decoding: bytes, path: "celeba-cache.bin")
         case "image-folder-cache":
             _ = try ImageFolderCache(decoding: bytes, path: "image-folder-cache.bin")
+        case "npy":
+            _ = try NPYArray(bytes: bytes, name: "case.npy").integers()
         default:
             Issue.record("Fixtures/fuzz/\(harness): no reader is known for this harness")
         }
@@ -73,6 +75,15 @@ struct FuzzRegressionTests {
         #expect(cache.entries.map(\.failure) == [nil, nil, "not a JPEG or PNG"] && cache.pixels == [0, 1, 2, 3, 4, 5, 6, 7])
         #expect(cache.encoded() == bytes, "the writer makes the same bytes")
         #expect(throws: ImageFolderCache.ReadError.self) { try ImageFolderCache(decoding: Array(bytes.dropLast()), path: "cut") }
+    }
+
+    @Test("The .npy seeds of Fuzz/corpus (format 1 and 2) read as 2×3 uint8 arrays; one byte short, they are refused",
+          arguments: ["u1_2x3_v1.npy", "u1_2x3_v2.npy"])
+    func npySeeds(name: String) throws {
+        let bytes = try FileIO.readFile(TestPaths.packageRoot + "/Fuzz/corpus/npy/" + name)
+        let array = try NPYArray(bytes: bytes, name: name)
+        #expect(array.descr == "|u1" && array.shape == [2, 3] && array.integers() == [0, 1, 2, 3, 4, 5])
+        #expect(throws: NPYError.self) { try NPYArray(bytes: Array(bytes.dropLast()), name: name) }
     }
 
     @Test("IDX dimensions whose product overflows an Int are reported as a size mismatch")
