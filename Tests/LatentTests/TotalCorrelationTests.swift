@@ -47,6 +47,32 @@ struct TotalCorrelationTests {
         #expect(!slip.passed, "the check must reject a backward that ignores z = μ + σε")
     }
 
+    @Test("betaTCVAEStep: at β = 1 it is vaeStep's ELBO; at β = 4 the encoder gets (β − 1)·∂TC through μ, log σ² and z = μ + σε")
+    func stepCarriesTheTC() {
+        var g = SeededGenerator(seed: 11)
+        let vae = VAE.dense(inputs: [1, 4, 4], hidden: 8, latent: 3, likelihood: .bce, using: &g)
+        let x = Tensor(shape: [6, 1, 4, 4], scalars: (0..<96).map { _ in g.nextUniform() < 0.4 ? 1 : 0 })
+        let eps = Tensor.randomNormal([6, 3], using: &g)
+        let elbo = vaeStep(vae, x: x, eps: eps, objective: VAEObjective(likelihood: .bce, reconstruction: .batchMean, kl: .batchMean, beta: 1))
+        let one = betaTCVAEStep(vae, x: x, eps: eps, beta: 1, datasetSize: 1000)
+        #expect(one.dEncoderOutput.scalars == elbo.dEncoderOutput.scalars && one.reconstruction == elbo.reconstruction && one.kl == elbo.kl)
+
+        // The TC's share, computed here from the encoder's outputs: w·(∂TC/∂μ + ∂TC/∂z), w·(∂TC/∂log σ² + ∂TC/∂z·ε·½σ).
+        let four = betaTCVAEStep(vae, x: x, eps: eps, beta: 4, datasetSize: 1000)
+        let (mu, logVar) = vae.encoder.forward(x).splitColumns(3)
+        let std = exp(0.5 * logVar)
+        let tc = totalCorrelation(z: mu + std * eps, mu: mu, logVar: logVar, datasetSize: 1000)
+        #expect(abs(four.totalCorrelation - tc.loss) < 1e-5 * max(1, abs(tc.loss)))
+        let expected = one.dEncoderOutput + 3 * concatColumns(tc.dMu + tc.dZ, tc.dLogVar + tc.dZ * eps * 0.5 * std)
+        let scale = expected.scalars.map(abs).max() ?? 1
+        let worst = zip(four.dEncoderOutput.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-5 * scale, "max |Δ| \(worst) against a scale of \(scale)")
+        // Negative control: without the path through z the encoder's gradient is measurably different.
+        let withoutZ = one.dEncoderOutput + 3 * concatColumns(tc.dMu, tc.dLogVar)
+        let gap = zip(withoutZ.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(gap > 1e-2 * scale, "the path through z matters here (max |Δ| \(gap))")
+    }
+
     @Test("By hand: one sample (M = 1) has TC = (D − 1) log N exactly, with zero gradient")
     func oneSample() {
         let (z, mu, logVar) = tcInputs(m: 1, d: 4)

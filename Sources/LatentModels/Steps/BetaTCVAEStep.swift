@@ -25,25 +25,20 @@ public struct BetaTCVAETerms {
 ///
 /// the form disentanglement_lib and disent train. The KL is the closed form (as in `vaeStep`), the TC
 /// is `totalCorrelation` on this batch's samples zᵢ = μᵢ + σᵢεᵢ. Its gradient reaches (μ, log σ²)
-/// twice: through the posteriors' parameters, and through the sample z (∂z/∂μ = 1, ∂z/∂log σ² = ½σε).
-/// Everything else — encoder, reparameterization, decoder, backward — is the one `vaeStep`.
+/// twice: directly, through the posteriors' parameters, and through the sample z — handed to the
+/// step as a direct ∂loss/∂z, which `reparameterizedStep` carries back through z = μ + σ·ε with the
+/// decoder's. Encoder, reparameterization, decoder and backward are the one shared step.
 @discardableResult
 public func betaTCVAEStep(_ vae: VAE, x: Tensor, eps: Tensor, beta: Float, datasetSize: Int) -> BetaTCVAETerms {
-    var klValue: Float = 0, tcValue: Float = 0
-    let terms = vaeStep(vae, x: x, eps: eps, beta: 1,
-                        reconstruction: { xHat in binaryCrossEntropyWithLogits(xHat, x, reduction: .batchMean) },
-                        kl: { mu, logVar in
-        let std = exp(0.5 * logVar)
-        let z = mu + std * eps
-        let (kl, klMu, klLogVar) = gaussianKL(mu: mu, logVar: logVar, reduction: .batchMean)
-        let (tc, tcZ, tcMu, tcLogVar) = totalCorrelation(z: z, mu: mu, logVar: logVar, datasetSize: datasetSize)
-        (klValue, tcValue) = (kl, tc)
+    var values = (rec: Float(0), kl: Float(0), tc: Float(0))
+    let dEncoderOutput = reparameterizedStep(vae, x: x, eps: eps, samples: 1, context: nil) { sample in
+        let (rec, dXHat) = binaryCrossEntropyWithLogits(sample.xHat, x, reduction: .batchMean)
+        let (kl, klMu, klLogVar) = gaussianKL(mu: sample.mu, logVar: sample.logVar, reduction: .batchMean)
+        let (tc, tcZ, tcMu, tcLogVar) = totalCorrelation(z: sample.z, mu: sample.mu, logVar: sample.logVar, datasetSize: datasetSize)
+        values = (rec, kl, tc)
+        // loss = rec + KL + (β − 1)·TC: the TC's gradient through z, and through (μ, log σ²) directly.
         let w = beta - 1
-        // ∂TC/∂μ and ∂TC/∂log σ², directly and through z = μ + σ·ε.
-        let dMu = klMu + w * (tcMu + tcZ)
-        let dLogVar = klLogVar + w * (tcLogVar + tcZ * eps * 0.5 * std)
-        return (kl + w * tc, dMu, dLogVar)
-    })
-    return BetaTCVAETerms(reconstruction: terms.reconstruction, kl: klValue, totalCorrelation: tcValue,
-                          dEncoderOutput: terms.dEncoderOutput)
+        return SampleGradients(dXHat: dXHat, dZ: w * tcZ, dMu: klMu + w * tcMu, dLogVar: klLogVar + w * tcLogVar)
+    }
+    return BetaTCVAETerms(reconstruction: values.rec, kl: values.kl, totalCorrelation: values.tc, dEncoderOutput: dEncoderOutput)
 }
