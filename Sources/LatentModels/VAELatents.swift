@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Latent
+import LatentData
 
 /// Latent codes to decode for the chapters' pictures: interpolations, traversals, the z = 2
 /// manifold and attribute arithmetic. Each returns codes [rows, z]; the chapter decodes them.
@@ -126,6 +127,18 @@ public struct EncodedPicture {
         (mu, logVar) = (m, lv)
         firstRow = concatBatch([x, vae.decodeAll(m), vae.decodeAll(Tensor(shape: [columns - 2, z], scalars: codes))])
         klPerDimension = zip(m.scalars, lv.scalars).map { a, b in Double((a * a + exp(b) - 1 - b) / 2) }
+    }
+
+    /// The pixel range the model was trained on: [−1, 1] for seed 000's face model (Tanh), else [0, 1].
+    public static func pixelRange(of vae: VAE) -> PixelRange { vae.kind == "celeba" ? .minusOneToOne : .zeroToOne }
+
+    /// The picture at `path` as training saw its images: decoded, shorter side to S, centre S×S crop,
+    /// C channels (`ImagePreparation`), then [1, C, S, S] floats in the model's pixel range.
+    public static func prepare(file path: String, for vae: VAE) throws -> Tensor {
+        let (channels, size) = (vae.imageShape[0], vae.imageShape[1])
+        let bytes = try ImagePreparation.prepare(file: path, size: size, channels: channels)
+        return ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
+            .tensor(first: 1, range: pixelRange(of: vae))
     }
 
     /// The total KL(q(z|x) ‖ p(z)) in nats: how much the code says about this picture.

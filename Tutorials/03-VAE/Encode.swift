@@ -21,16 +21,13 @@ extension VAEChapter {
             throw ValidationError("--encode: no checkpoint at \(checkpoint): train a model first, or point --out at the run folder that holds one")
         }
         let vae = try trainedVAE(checkpoint)
-        let range: PixelRange = vae.kind == "celeba" ? .minusOneToOne : .zeroToOne
-        let (channels, size) = (vae.imageShape[0], vae.imageShape[1])
+        let range = EncodedPicture.pixelRange(of: vae)
         print("model: \(vae.kind) VAE, z = \(vae.latentDimension), images \(vae.imageShape.map(String.init).joined(separator: "×")), from \(checkpoint)")
         let attributes = try attributeVectors(vae, run: run)
         let columns = Self.encodeSteps.count
         for (index, file) in encode.enumerated() {
             // The picture as training saw its images: bytes C×S×S, then floats in the model's range.
-            let bytes = try ImagePreparation.prepare(file: file, size: size, channels: channels)
-            let x = ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
-                .tensor(first: 1, range: range)
+            let x = try EncodedPicture.prepare(file: file, for: vae)
             // Row 1: the picture, its reconstruction from z = μ, then decodings of z = μ + σ·ε, ε ~ N(0, I).
             var random = SeededGenerator(seed: data.seed &+ UInt64(index))
             let picture = EncodedPicture(vae, picture: x, columns: columns, using: &random)

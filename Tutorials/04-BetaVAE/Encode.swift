@@ -24,15 +24,12 @@ extension BetaVAEChapter {
                                       + "(same --out and --beta), or pick a trained β with --beta")
             }
             let vae = try trainedVAE(checkpoint)
-            let range: PixelRange = vae.kind == "celeba" ? .minusOneToOne : .zeroToOne
-            let (channels, size) = (vae.imageShape[0], vae.imageShape[1])
+            let range = EncodedPicture.pixelRange(of: vae)
             print("β = \(formatBeta(beta)): \(vae.kind) VAE, z = \(vae.latentDimension), images "
                   + "\(vae.imageShape.map(String.init).joined(separator: "×")), from \(checkpoint)")
             let columns = Self.encodeValues.count
             for (index, file) in encode.enumerated() {
-                let bytes = try ImagePreparation.prepare(file: file, size: size, channels: channels)
-                let x = ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
-                    .tensor(first: 1, range: range)
+                let x = try EncodedPicture.prepare(file: file, for: vae)
                 // Row 1: the picture, its decoding at μ, samples of q(z|x) — the same row as chapter 3's.
                 var random = SeededGenerator(seed: data.seed &+ UInt64(index))
                 let picture = EncodedPicture(vae, picture: x, columns: columns, using: &random)
