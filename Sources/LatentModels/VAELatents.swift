@@ -126,7 +126,7 @@ public struct EncodedPicture {
         }
         (mu, logVar) = (m, lv)
         firstRow = concatBatch([x, vae.decodeAll(m), vae.decodeAll(Tensor(shape: [columns - 2, z], scalars: codes))])
-        klPerDimension = zip(m.scalars, lv.scalars).map { a, b in Double((a * a + exp(b) - 1 - b) / 2) }
+        klPerDimension = perDimensionKL(mu: m, logVar: lv).scalars.map(Double.init)
     }
 
     /// The pixel range the model was trained on: [−1, 1] for seed 000's face model (Tanh), else [0, 1].
@@ -146,8 +146,8 @@ public struct EncodedPicture {
 
     /// A file name's stem: `photos/me.jpg` → `me`.
     public static func stem(of path: String) -> String {
-        var stem = Substring(path.split(separator: "/").last ?? Substring(path))
-        if let dot = stem.lastIndex(of: "."), dot != stem.startIndex { stem = stem[..<dot] }
-        return String(stem)
+        let name = FileIO.fileName(of: path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+        return String(name[..<dot])
     }
 }
