@@ -136,17 +136,16 @@ public func repeatRows(_ x: Tensor, times: Int) -> Tensor {
 }
 
 /// −log p(x|z) of a Bernoulli decoder for each row: Σ over a row's pixels of BCE-with-logits
-/// (the per-element term of `binaryCrossEntropyWithLogits`), [N, …] → N values.
+/// (`bernoulliNLL`, the kernel of `binaryCrossEntropyWithLogits`), [N, …] → N values.
 public func bernoulliNLLRows(_ logits: Tensor, _ target: Tensor) -> [Float] {
     precondition(logits.shape == target.shape, "bernoulliNLLRows: shapes \(logits.shape) and \(target.shape) differ")
     let n = logits.shape[0], size = logits.count / max(n, 1)
-    return (0..<n).map { i in
-        var total = 0.0
-        for p in i * size..<(i + 1) * size {
-            let (x, t) = (logits.scalars[p], target.scalars[p])
-            total += Double(max(x, 0) - x * t + log1pf(expf(-Swift.abs(x))))
+    return logits.withUnsafeBufferPointer { l in
+        target.withUnsafeBufferPointer { t in
+            (0..<n).map { i in
+                Float(bernoulliNLL(logits: l.baseAddress! + i * size, targets: t.baseAddress! + i * size, count: size, gradient: nil))
+            }
         }
-        return Float(total)
     }
 }
 

@@ -39,6 +39,29 @@ struct ElementwiseTests {
         #expect(wrong == nil, "axpy wrong at element \(wrong ?? -1) of \(count)")
     }
 
+    @Test("VectorMath.log1p is within 2 ulp of Double's log1p from 1e−30 to 1e30 and at −1 < x < 0")
+    func log1p() {
+        // Dense in (0, 1] (where BCE with logits uses it), tiny values, values near −1, and large ones.
+        var inputs: [Float] = (1...4096).map { Float($0) / 4096 }
+        inputs += (-30...30).flatMap { e in [1, 2.5, 7.3].map { Float($0 * Foundation_pow(10, Double(e))) } }
+        inputs += (1...999).map { -Float($0) / 1000 } + [-0.999_999, -1e-7, 1e-7, Float.leastNormalMagnitude, 3.4e38]
+        var worst = (ulps: Float(0), x: Float(0))
+        for start in stride(from: 0, to: inputs.count, by: 16) {
+            var lanes = SIMD16<Float>(repeating: 0.5)
+            for k in 0..<min(16, inputs.count - start) { lanes[k] = inputs[start + k] }
+            let result = VectorMath.log1p(lanes)
+            for k in 0..<min(16, inputs.count - start) {
+                let exact = Foundation_log1p(Double(lanes[k]))
+                let ulps = Float(abs(Double(result[k]) - exact) / Double(Float(exact).ulp))
+                if ulps > worst.ulps { worst = (ulps, lanes[k]) }
+            }
+        }
+        #expect(worst.ulps <= 2, "log1p is \(worst.ulps) ulp off at x = \(worst.x)")
+        let special = VectorMath.log1p(SIMD16<Float>([0, -1, -2, .infinity, .nan, -0.0, 1, 0.5] + Array(repeating: 0, count: 8)))
+        #expect(special[0] == 0 && special[1] == -.infinity && special[2].isNaN && special[3] == .infinity && special[4].isNaN)
+        #expect(special[5] == 0 && special[6] == Float(Foundation_log1p(1)) && special[7] == Float(Foundation_log1p(0.5)))
+    }
+
     @Test("sum agrees with a Double sum to float precision", arguments: counts + [1 << 20])
     func sum(count: Int) {
         let a = randomArray(count, seed: 5).map { $0 + 1 }  // mostly positive: a long sum that can drift

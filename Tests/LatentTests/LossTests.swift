@@ -80,6 +80,29 @@ struct LossValueTests {
         #expect(close(extreme.gradient, Tensor(shape: [3], scalars: [0, -1, 0.2])))
     }
 
+    @Test("BCE with logits: the sum and every gradient element agree with a Double reference, the same bits on 1 and 2 threads",
+          arguments: [1, 15, 16, 17, 1000, 3 * bernoulliBlock + 5])
+    func bceWithLogitsAgainstDouble(count: Int) {
+        var generator = SeededGenerator(seed: UInt64(count))
+        // Logits from −40 to 40 (σ saturates, e^−|x| underflows past 87 only), targets binary and in between.
+        let x = Tensor.randomNormal([count], std: 10, using: &generator)
+        let targets: [Float] = (0..<count).map { (i: Int) -> Float in i % 3 == 2 ? Float(i % 7) / 6 : Float(i % 2) }
+        let t = Tensor(shape: [count], scalars: targets)
+        var exactLoss = 0.0, worstGradient = 0.0
+        let one = Parallel.withThreadCount(1) { binaryCrossEntropyWithLogits(x, t, reduction: .sum) }
+        let two = Parallel.withThreadCount(2) { binaryCrossEntropyWithLogits(x, t, reduction: .sum) }
+        for i in 0..<count {
+            let xi: Double = Double(x.scalars[i]), ti: Double = Double(targets[i])
+            let term: Double = Swift.max(xi, 0) - xi * ti + Foundation_log1p(Foundation_exp(-Swift.abs(xi)))
+            exactLoss += term
+            let sigma: Double = 1 / (1 + Foundation_exp(-xi))
+            worstGradient = Swift.max(worstGradient, Swift.abs(Double(one.gradient.scalars[i]) - (sigma - ti)))
+        }
+        #expect(Swift.abs(Double(one.loss) - exactLoss) <= 2e-6 * exactLoss, "loss \(one.loss), Double \(exactLoss)")
+        #expect(worstGradient <= 2e-7, "gradient off by \(worstGradient)")
+        #expect(one.loss.bitPattern == two.loss.bitPattern && one.gradient.scalars == two.gradient.scalars)
+    }
+
     @Test("KL to N(0, 1) is 0 at μ = 0, σ = 1 with zero gradients")
     func klZeroAtPrior() {
         let zeros = Tensor.zeros([3, 4])

@@ -114,6 +114,44 @@ public enum VectorMath {
         return result
     }
 
+    /// log(1 + x) for sixteen lanes, x > −1: u = 1 + x is split into 2ᵉ·m with m in [√½, √2), log m
+    /// comes from a degree-8 polynomial in f = m − 1 (Cephes' logf coefficients), and the rounding of
+    /// 1 + x is put back as (x − (u − 1))/u, so tiny x keep full precision. −1 gives −inf, below −1 NaN,
+    /// +inf gives +inf.
+    @inlinable @inline(__always)
+    public static func log1p(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let u = 1 + x
+        let correction = (x - (u - 1)) / u
+        let bits = unsafeBitCast(u, to: SIMD16<Int32>.self)
+        // The exponent as a float, by the same 1.5·2²³ trick as `exp` (integer → float conversions of
+        // generic SIMD types do not vectorize).
+        var exponent = unsafeBitCast(((bits &>> 23) & 0xFF) &+ (0x4B40_0000 &- 127), to: SIMD16<Float>.self) - 12_582_912
+        var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: SIMD16<Float>.self)  // in [1, 2)
+        let high = m .> 1.414_213_56
+        m.replace(with: m * 0.5, where: high)
+        exponent.replace(with: exponent + 1, where: high)
+        let f = m - 1
+        let f2 = f * f
+        var p = SIMD16<Float>(repeating: 7.037_683_629_2e-2)
+        p = SIMD16(repeating: -1.151_461_031_0e-1).addingProduct(p, f)
+        p = SIMD16(repeating: 1.167_699_874_0e-1).addingProduct(p, f)
+        p = SIMD16(repeating: -1.242_014_084_6e-1).addingProduct(p, f)
+        p = SIMD16(repeating: 1.424_932_278_7e-1).addingProduct(p, f)
+        p = SIMD16(repeating: -1.666_805_766_5e-1).addingProduct(p, f)
+        p = SIMD16(repeating: 2.000_071_476_5e-1).addingProduct(p, f)
+        p = SIMD16(repeating: -2.499_999_399_3e-1).addingProduct(p, f)
+        p = SIMD16(repeating: 3.333_333_117_4e-1).addingProduct(p, f)
+        // log u = e·ln 2 + f − f²/2 + f³·p, with ln 2 split in two so e·ln 2 stays exact.
+        var result = (f * f2 * p).addingProduct(exponent, SIMD16(repeating: -2.121_944_40e-4))
+        result = result.addingProduct(f2, SIMD16(repeating: -0.5))
+        result = f + result + correction
+        result = result.addingProduct(exponent, SIMD16(repeating: 0.693_359_375))
+        result.replace(with: .infinity, where: x .== .infinity)
+        result.replace(with: -.infinity, where: x .== -1)
+        result.replace(with: .nan, where: (x .< -1) .| (x .!= x))
+        return result
+    }
+
     /// The logistic function 1 / (1 + e⁻ˣ), stable at both ends.
     @inlinable @inline(__always)
     public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {

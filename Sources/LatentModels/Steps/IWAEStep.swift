@@ -95,7 +95,7 @@ public func iwaeStep(_ vae: VAE, x: Tensor, eps: Tensor, samples k: Int) -> IWAE
 ///
 ///     −log p(x|z) = Σₚ max(lₚ, 0) − lₚ·xₚ + log(1 + e^−|lₚ|)      ∂/∂lₚ = σ(lₚ) − xₚ
 ///
-/// As `binaryCrossEntropyWithLogits` with `.sum`, one row at a time; rows are split across threads,
+/// `bernoulliNLL` (the kernel of `binaryCrossEntropyWithLogits`) one row at a time; rows are split across threads,
 /// and each row is summed in the same order whatever the thread count.
 func bernoulliNLLPerRow(logits: Tensor, targets: Tensor, samples k: Int, into nll: inout [Double]) -> Tensor {
     let rows = logits.shape[0]
@@ -108,16 +108,9 @@ func bernoulliNLLPerRow(logits: Tensor, targets: Tensor, samples k: Int, into nl
                     let (l, x, out, g) = (UncheckedSendable(l), UncheckedSendable(x), UncheckedSendable(out), UncheckedSendable(g))
                     parallelFor(rows, grain: 8) { range in
                         for row in range {
-                            let image = row / k
-                            var total = 0.0
-                            for p in 0..<pixels {
-                                let (li, xi) = (l.value[row &* pixels &+ p], x.value[image &* pixels &+ p])
-                                let e = expf(-Swift.abs(li))  // in (0, 1]: never overflows
-                                total += Double(Swift.max(li, 0) - li * xi + log1pf(e))
-                                let sigma = li >= 0 ? 1 / (1 + e) : e / (1 + e)
-                                g.value[row &* pixels &+ p] = sigma - xi
-                            }
-                            out.value[row] = total
+                            out.value[row] = bernoulliNLL(logits: l.value.baseAddress! + row &* pixels,
+                                                          targets: x.value.baseAddress! + row / k &* pixels, count: pixels,
+                                                          gradient: g.value.baseAddress! + row &* pixels)
                         }
                     }
                 }
