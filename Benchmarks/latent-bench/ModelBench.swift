@@ -4,8 +4,8 @@ import Latent
 import LatentData
 import LatentModels
 
-// `latent-bench ae|vae|dense-vae|celeba-vae`: training steps of every model the chapters train, through
-// the chapters' own step functions, on random batches, in images/s, with each layer's share of the step
+// `latent-bench model ae|vae|dense-vae|celeba-vae|burgess-vae|cvae|m2`: training steps of every model the
+// chapters train, through the chapters' own step functions, on random batches, in images/s, with each layer's share of the step
 // time, the 2-thread speed-up and the peak memory. `Benchmarks/pytorch/bench_models.py` is the PyTorch
 // peer of each case; `--compare` runs it alternately and prints the ratio.
 
@@ -19,6 +19,14 @@ enum ModelCase: String, CaseIterable, Sendable {
     case denseVAE = "dense-vae"
     /// Seed 000's CelebA VAE (chapter 3/4 on faces), at `--filters` f and `--nz` z: summed squared error + KL.
     case celebaVAE = "celeba-vae"
+    /// Chapter 6's Burgess et al. VAE on 64×64 binary shapes: Bernoulli −log p(x|z) + β·KL, both per image.
+    case burgessVAE = "burgess-vae"
+    /// Chapter 7's conditional VAE: the dense 784-400-20 VAE with a one-hot label beside x and beside z.
+    case cvae
+    /// Chapter 7's M2 (784-500-50, classifier 784-500-10): per step the 100 labelled images and a batch
+    /// of unlabelled ones, each through the VAE with every one of the ten labels; images/s counts the
+    /// unlabelled images.
+    case m2
 
     /// The chapter's defaults: (batch, z, width f).
     var defaults: (batch: Int, nz: Int, filters: Int) {
@@ -26,6 +34,18 @@ enum ModelCase: String, CaseIterable, Sendable {
         case .ae, .vae: (64, 64, 0)
         case .denseVAE: (128, 20, 0)
         case .celebaVAE: (32, 128, 32)
+        case .burgessVAE: (64, 10, 0)
+        case .cvae: (128, 20, 0)
+        case .m2: (100, 50, 0)
+        }
+    }
+
+    /// The images' shape [C, H, W].
+    var imageShape: [Int] {
+        switch self {
+        case .celebaVAE: [3, 64, 64]
+        case .burgessVAE: [1, 64, 64]
+        default: [1, 28, 28]
         }
     }
 }
@@ -35,9 +55,9 @@ struct ModelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Train a chapter's model on random batches; prints `<case> threads=<t> <x> images/s`, the speed-up and peak RSS.",
-        discussion: "Cases: ae (seed 001 conv AE), vae (seed 001 conv VAE), dense-vae (chapter 3's default), celeba-vae (seed 000; --filters 64 --nz 512 is the seed's size).")
+        discussion: "Cases: ae (seed 001 conv AE), vae (seed 001 conv VAE), dense-vae (chapter 3's default), celeba-vae (seed 000; --filters 64 --nz 512 is the seed's size), burgess-vae (chapter 6), cvae and m2 (chapter 7).")
 
-    @Argument(help: "The case: ae, vae, dense-vae or celeba-vae.")
+    @Argument(help: "The case: ae, vae, dense-vae, celeba-vae, burgess-vae, cvae or m2.")
     var model: String
     @OptionGroup var options: ModelBenchOptions
 
@@ -71,10 +91,10 @@ struct ModelBenchOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Thread counts (comma-separated); with 1 and 2, the speed-up is printed.")
     var threads: String = "1,2"
 
-    @Option(parsing: .unconditional, help: "Images per batch (default: the chapter's: 64, 128 dense-vae, 32 celeba-vae).")
+    @Option(parsing: .unconditional, help: "Images per batch (default: the chapter's: 64; 128 dense-vae and cvae; 32 celeba-vae; m2 100 unlabelled + 100 labelled).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Latent size z (default: the chapter's: 64, 20 dense-vae, 128 celeba-vae).")
+    @Option(parsing: .unconditional, help: "Latent size z (default: the chapter's: 64; 20 dense-vae and cvae; 128 celeba-vae; 10 burgess-vae; 50 m2).")
     var nz: Int?
 
     @Option(parsing: .unconditional, help: "Width f of celeba-vae (default 32; the seed: 64).")
@@ -202,12 +222,16 @@ final class TimedLayer: Layer {
 }
 
 /// Training steps of the models the chapters train, through the chapters' own step functions
-/// (`autoencoderStep`, `vaeStep`), with every layer wrapped to time its forward and backward.
+/// (`autoencoderStep`, `vaeStep`, `m2Step`), with every layer wrapped to time its forward and backward.
 final class ModelTrainer {
     let autoencoder: ConvAutoencoder?
     let vae: VAE?
+    let m2: SemiSupervisedVAE?
     let layers: [(name: String, timed: TimedLayer)]
     let batches: [Tensor]
+    /// Random labels of each batch (cvae), one-hot; the labelled images and their labels (m2).
+    let conditions: [Tensor]
+    let labelled: (images: Tensor, labels: [Int])?
     let beta: Float
     let objective: VAEObjective
     var generator = SeededGenerator(seed: 7)
@@ -223,40 +247,53 @@ final class ModelTrainer {
         let wrap = { (prefix: String, network: Sequential) in
             network.layers.enumerated().map { (name: "\(prefix).\($0.offset) \($0.element)", timed: TimedLayer($0.element)) }
         }
+        let semiSupervised = modelCase == .m2 ? SemiSupervisedVAE.dense(classes: 10, hidden: 500, latent: latentDimension, using: &rng) : nil
         let plain: any EncoderDecoder = switch modelCase {
         case .ae: ConvAutoencoder(latentDimension: latentDimension, using: &rng)
         case .vae: VAE.conv(latent: latentDimension, likelihood: .mse, using: &rng)
         case .denseVAE: VAE.dense(latent: latentDimension, likelihood: .bce, using: &rng)
         case .celebaVAE: VAE.celeba(filters: filters, latent: latentDimension, using: &rng)
+        case .burgessVAE: VAE.burgess(latent: latentDimension, using: &rng)
+        case .cvae: VAE.conditionalDense(classes: 10, hidden: 400, latent: latentDimension, using: &rng)
+        case .m2: semiSupervised!.vae
         }
+        let classifier = semiSupervised?.classifier
         let (encoder, decoder) = (wrap("encoder", plain.encoder), wrap("decoder", plain.decoder))
+        let timedClassifier = classifier.map { wrap("classifier", $0) } ?? []
         let (timedEncoder, timedDecoder) = (Sequential(encoder.map(\.timed)), Sequential(decoder.map(\.timed)))
         if let model = plain as? VAE {
-            vae = VAE(kind: model.kind, latentDimension: latentDimension, imageShape: model.imageShape, likelihood: model.likelihood,
-                      encoder: timedEncoder, decoder: timedDecoder)
+            let timedVAE = VAE(kind: model.kind, latentDimension: latentDimension, imageShape: model.imageShape, likelihood: model.likelihood,
+                               encoder: timedEncoder, decoder: timedDecoder, classes: model.classes)
+            vae = timedVAE
+            m2 = classifier.map { _ in SemiSupervisedVAE(vae: timedVAE, classifier: Sequential(timedClassifier.map(\.timed))) }
             autoencoder = nil
         } else {
             autoencoder = ConvAutoencoder(latentDimension: latentDimension, encoder: timedEncoder, decoder: timedDecoder)
-            vae = nil
+            (vae, m2) = (nil, nil)
         }
         objective = switch modelCase {
         case .ae, .vae: .betaVAE(beta: beta)
-        case .denseVAE: .elbo(.bce)
+        case .denseVAE, .cvae, .m2: .elbo(.bce)
         case .celebaVAE: .elbo(.mse)
+        case .burgessVAE: VAEObjective(likelihood: .bce, reconstruction: .batchMean, kl: .batchMean, beta: beta)
         }
+        let parameters = plain.parameters + (classifier?.parameters ?? [])
         update = modelCase == .celebaVAE
-            ? Adam(parameters: plain.parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
-            : Adam(parameters: plain.parameters, lr: 1e-3)
-        layers = encoder + decoder
-        let shape = modelCase == .celebaVAE ? [batch, 3, 64, 64] : [batch, 1, 28, 28]
-        batches = (0..<4).map { _ in
+            ? Adam(parameters: parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
+            : Adam(parameters: parameters, lr: modelCase == .burgessVAE ? 1e-4 : 1e-3)
+        layers = encoder + decoder + timedClassifier
+        let shape = [batch] + modelCase.imageShape
+        let random = { (shape: [Int], rng: inout SeededGenerator) -> Tensor in
             let x = Tensor.randomUniform(shape, using: &rng)
             switch modelCase {
-            case .denseVAE: return x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 })  // binary, as chapter 3 binarizes
             case .celebaVAE: return 2 * x - 1  // [-1, 1], as the Tanh decoder
-            default: return x
+            case .ae, .vae: return x
+            default: return x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 })  // binary, as the chapters binarize
             }
         }
+        batches = (0..<4).map { _ in random(shape, &rng) }
+        conditions = modelCase == .cvae ? (0..<4).map { _ in oneHot((0..<batch).map { _ in Int.random(in: 0..<10, using: &rng) }, classes: 10) } : []
+        labelled = modelCase == .m2 ? (random([100] + modelCase.imageShape, &rng), (0..<100).map { $0 % 10 }) : nil
         self.beta = beta
         resetProfile()
     }
@@ -279,9 +316,15 @@ final class ModelTrainer {
         stepIndex += 1
         let clock = Stopwatch()
         timed("zero grad") { update.zeroGrad() }
-        if let vae {
+        if let m2, let labelled {
+            let z = m2.vae.latentDimension
+            let epsLabelled = Tensor.randomNormal([labelled.images.shape[0], z], using: &generator)
+            let epsUnlabelled = Tensor.randomNormal([x.shape[0] * m2.classes, z], using: &generator)
+            m2Step(m2, labelled: labelled.images, labels: labelled.labels, unlabelled: x,
+                   epsLabelled: epsLabelled, epsUnlabelled: epsUnlabelled, alpha: 60)
+        } else if let vae {
             let eps = Tensor.randomNormal([x.shape[0], vae.latentDimension], using: &generator)
-            vaeStep(vae, x: x, eps: eps, objective: objective)
+            vaeStep(vae, x: x, eps: eps, objective: objective, condition: conditions.isEmpty ? nil : conditions[(stepIndex - 1) % conditions.count])
         } else if let autoencoder {
             autoencoderStep(autoencoder, input: x, target: x)
         }

@@ -89,7 +89,9 @@ public enum VectorMath {
     /// coefficients), 2ᵏ from exponent bits. Underflows to 0 below −87.3, overflows to +inf above 88.72.
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
+        // (Not `clamped(lowerBound:upperBound:)`: its pointwise min and max stay out-of-line calls.)
+        var clamped = x.replacing(with: -87.3, where: x .< -87.3)
+        clamped.replace(with: 88.3, where: clamped .> 88.3)
         // Round x·log₂e to the nearest integer by adding 1.5·2²³: the sum's low mantissa bits then hold k
         // itself (generic `rounded` and Float→Int conversions do not vectorize; this does).
         let shifted = SIMD16<Float>(repeating: 12_582_912).addingProduct(clamped, SIMD16(repeating: 1.442_695_04))
