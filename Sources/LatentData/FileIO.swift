@@ -107,6 +107,25 @@ public enum FileIO {
     /// parent folders.
     public static func writeAtomically<Bytes: Collection>(_ bytes: Bytes, to path: String) throws
     where Bytes.Element == UInt8 {
+        try writeAtomically(path) { fd, limit in try writeAll(fd: fd, bytes: bytes.prefix(limit), path: path) }
+    }
+
+    /// Writes the concatenation of `parts` to `path` atomically (as `writeAtomically(_:to:)`), each part
+    /// straight from its own storage: a large file is never assembled in memory first.
+    public static func writeAtomically(parts: [[UInt8]], to path: String) throws {
+        try writeAtomically(path) { fd, limit in
+            var remaining = limit
+            for part in parts {
+                let n = min(part.count, remaining)
+                try part.withUnsafeBufferPointer { try writeAll(fd: fd, bytes: UnsafeBufferPointer(rebasing: $0[..<n]), path: path) }
+                remaining -= n
+            }
+        }
+    }
+
+    /// The temporary file, flush and rename around `write(fd, limit)`, which writes the file's bytes
+    /// (no more than `limit`: a simulated `.write(afterBytes:)` fault stops there and then fails).
+    private static func writeAtomically(_ path: String, _ write: (Int32, Int) throws -> Void) throws {
         let folder = parentFolder(of: path)
         try createFolder(folder)
         var template = Array("\(folder)/.\(fileName(of: path)).tmp-XXXXXX".utf8CString)
@@ -120,10 +139,10 @@ public enum FileIO {
         let fault = writeFault
         do {
             if case .write(let afterBytes)? = fault?.stage {
-                try writeAll(fd: fd, bytes: bytes.prefix(max(0, afterBytes)), path: path)
+                try write(fd, max(0, afterBytes))
                 throw FileIOError.writeFailed(path: path, reason: String(cString: strerror(fault!.errorNumber)))
             }
-            try writeAll(fd: fd, bytes: bytes, path: path)
+            try write(fd, Int.max)
             guard fault?.stage != .sync && fsync(fd) == 0 else {
                 throw FileIOError.writeFailed(path: path, reason: fault.map { String(cString: strerror($0.errorNumber)) } ?? lastError())
             }
@@ -137,6 +156,37 @@ public enum FileIO {
             throw FileIOError.writeFailed(path: path, reason: fault.map { String(cString: strerror($0.errorNumber)) } ?? lastError())
         }
         ok = true
+    }
+
+    /// `count` bytes of the file at `path` from byte `offset` (fewer if the file ends first).
+    public static func readRange(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: max(0, count))
+        let n = try bytes.withUnsafeMutableBufferPointer { try readRange(path, offset: offset, into: $0, allowShort: true) }
+        return Array(bytes[..<n])
+    }
+
+    /// Fills `buffer` with the bytes of the file at `path` from byte `offset`; fails naming the file if
+    /// it ends first (unless `allowShort`). Returns the bytes read.
+    @discardableResult
+    public static func readRange(_ path: String, offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>,
+                                 allowShort: Bool = false) throws -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: lastError()) }
+        defer { close(fd) }
+        var filled = 0
+        while filled < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError.readFailed(path: path, offset: offset + filled, reason: lastError())
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        guard allowShort || filled == buffer.count else {
+            throw FileIOError.readFailed(path: path, offset: offset + filled, reason: "the file ends there, \(buffer.count - filled) bytes short")
+        }
+        return filled
     }
 
     /// Writes a UTF-8 string atomically (see `writeAtomically(_:to:)`).

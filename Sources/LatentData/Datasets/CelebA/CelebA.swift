@@ -142,34 +142,44 @@ public struct CelebA: Sendable {
         let folder = cacheFolder ?? defaultCacheFolder(environment: environment)
         let sourceTag = String(CelebACache.fnv1a(Array(source.path.utf8)), radix: 16)
         let cachePath = FileIO.join(folder, "img_align_celeba-\(size)px-\(sourceTag).u8")
-        var cache: CelebACache?
+        // A valid cache is read split by split, straight from the file (the full 202,599 faces at 64×64
+        // are 2.5 GB: read once into place, never whole and then copied).
         if FileIO.fileExists(cachePath) {
             do {
-                let candidate = try CelebACache(decoding: try FileIO.readFile(cachePath), path: cachePath)
-                if candidate.size == size && candidate.source == source.path
-                    && candidate.fingerprint == listing.fingerprint
-                {
-                    cache = candidate
-                } else {
-                    log("CelebA: cache \(cachePath) is stale (source files changed); rebuilding")
+                let header = try CelebACache.readHeader(path: cachePath)
+                if header.size == size && header.source == source.path && header.fingerprint == listing.fingerprint {
+                    return try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
+                                     log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
                 }
+                log("CelebA: cache \(cachePath) is stale (source files changed); rebuilding")
             } catch {
                 log("CelebA: \(error); rebuilding")
             }
         }
-        var failures: [String] = []
-        if cache == nil {
-            let built = try buildCache(listing: listing, size: size, showProgress: showProgress)
-            failures = built.failures
-            cache = built.cache
-            do {
-                try built.cache.write(to: cachePath)
-            } catch {
-                log("CelebA: could not write the decoded cache (\(error)); using the decoded images without one")
-            }
+        var built: CelebACache? = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
+        var written = false
+        do {
+            try built!.write(to: cachePath)
+            written = true
+        } catch {
+            log("CelebA: could not write the decoded cache (\(error)); using the decoded images without one")
         }
-        guard let cache else { throw CelebAError.noImages(source: source.path, found: listing.names.count, failures: failures) }
-        return try split(cache, source: source, cachePath: cachePath, found: listing.names.count, log: log)
+        if written {
+            // Let go of the decoded images and read the splits from the file like any later load: one
+            // copy of the pixels in memory, not two.
+            built = nil
+            let header = try CelebACache.readHeader(path: cachePath)
+            return try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
+                             log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
+        }
+        let cache = built!
+        let imageBytes = 3 * size * size
+        return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { indices in
+            var pixels = [UInt8]()
+            pixels.reserveCapacity(indices.count * imageBytes)
+            for i in indices { pixels += cache.pixels[(i * imageBytes)..<((i + 1) * imageBytes)] }
+            return pixels
+        }
     }
 
     /// Decodes, resizes and crops every listed image in parallel into a cache.
@@ -244,19 +254,21 @@ public struct CelebA: Sendable {
         return (cache, failures)
     }
 
-    /// Splits a cache by `list_eval_partition.txt` and attaches `list_attr_celeba.txt`, when present.
+    /// Splits the cached images `names` by `list_eval_partition.txt` and attaches `list_attr_celeba.txt`,
+    /// when present; `pixels(indices)` gives the bytes of the images at those cache positions, in order.
     static func split(
-        _ cache: CelebACache, source: CelebASource, cachePath: String, found: Int, log: (String) -> Void
+        names: [String], size: Int, source: CelebASource, cachePath: String, found: Int, log: (String) -> Void,
+        pixels: ([Int]) throws -> [UInt8]
     ) throws -> CelebA {
         let folder = source.datasetFolder
         let partitionPath = FileIO.join(folder, "list_eval_partition.txt")
         let attributePath = FileIO.join(folder, "list_attr_celeba.txt")
-        let n = cache.names.count
+        let n = names.count
         var splitOf = [CelebASplit?](repeating: .train, count: n)
         var notes: [String] = []
         if FileIO.fileExists(partitionPath) {
             let partition = try CelebALists.parsePartition(try FileIO.readFile(partitionPath), file: partitionPath)
-            splitOf = cache.names.map { partition[$0] }
+            splitOf = names.map { partition[$0] }
             let missing = splitOf.filter { $0 == nil }.count
             if missing > 0 { notes.append("\(missing) images not in list_eval_partition.txt are left out") }
         } else {
@@ -265,37 +277,31 @@ public struct CelebA: Sendable {
         var attributes = CelebALists.Attributes(names: [], values: [], matched: 0)
         if FileIO.fileExists(attributePath) {
             attributes = try CelebALists.parseAttributes(
-                try FileIO.readFile(attributePath), file: attributePath, wanted: cache.names)
+                try FileIO.readFile(attributePath), file: attributePath, wanted: names)
             if attributes.matched < n { notes.append("\(n - attributes.matched) images have no attributes") }
         } else {
             notes.append("no list_attr_celeba.txt in \(folder): no attributes")
         }
-        let imageBytes = 3 * cache.size * cache.size
         let a = attributes.names.count
-        func images(_ split: CelebASplit) -> CelebAImages {
+        func images(_ split: CelebASplit) throws -> CelebAImages {
             let indices = (0..<n).filter { splitOf[$0] == split }
-            var pixels = [UInt8]()
-            pixels.reserveCapacity(indices.count * imageBytes)
             var values = [Int8]()
             values.reserveCapacity(indices.count * a)
-            for i in indices {
-                pixels += cache.pixels[(i * imageBytes)..<((i + 1) * imageBytes)]
-                values += attributes.values[(i * a)..<((i + 1) * a)]
-            }
+            for i in indices { values += attributes.values[(i * a)..<((i + 1) * a)] }
             return CelebAImages(
-                size: cache.size, names: indices.map { cache.names[$0] }, pixels: pixels,
+                size: size, names: indices.map { names[$0] }, pixels: try pixels(indices),
                 attributeNames: attributes.names, attributes: values)
         }
-        let train = images(.train)
-        let valid = images(.valid)
-        let test = images(.test)
+        let train = try images(.train)
+        let valid = try images(.valid)
+        let test = try images(.test)
         var summary = "CelebA: found \(found) images in \(source.path), using \(n)"
-        summary += " (\(train.count) train, \(valid.count) valid, \(test.count) test) at \(cache.size)×\(cache.size)"
+        summary += " (\(train.count) train, \(valid.count) valid, \(test.count) test) at \(size)×\(size)"
         summary += "; cache \(cachePath)"
         if !notes.isEmpty { summary += "; " + notes.joined(separator: "; ") }
         log(summary)
         return CelebA(
-            source: source, cachePath: cachePath, size: cache.size, found: found, decoded: n, train: train, valid: valid,
+            source: source, cachePath: cachePath, size: size, found: found, decoded: n, train: train, valid: valid,
             test: test, summary: summary)
     }
 }
