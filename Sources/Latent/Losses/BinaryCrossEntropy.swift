@@ -84,49 +84,40 @@ public let bernoulliBlock = 8192
 ///
 ///     returns Σᵢ max(lᵢ, 0) − lᵢ·tᵢ + log(1 + e^−|lᵢ|)   (in Double)      gradient[i] = scale · (σ(lᵢ) − tᵢ)
 ///
-/// Sixteen elements at a time with `VectorMath.exp` and `VectorMath.log1p` (libm's `expf`/`log1pf`,
-/// one element at a time, took a fifth of chapter 3's training step); the last partial group is padded,
-/// so every element goes through the same arithmetic wherever it sits. e^−|l| is in (0, 1], so nothing
-/// overflows, and σ(l) is 1/(1 + e^−|l|) for l ≥ 0, e^−|l|/(1 + e^−|l|) below. `gradient` may be nil.
+/// The loss terms use libm's `expf`/`log1pf` (a vector log1p's few-ulp terms made the step's
+/// central-difference checks too noisy); the gradient is computed sixteen elements at a time with
+/// `VectorMath.exp`, the last partial group zero-padded so every element gets the same arithmetic.
+/// e^−|l| is in (0, 1], so nothing overflows, and σ(l) is 1/(1 + e^−|l|) for l ≥ 0, e^−|l|/(1 + e^−|l|)
+/// below. `gradient` may be nil.
 @inlinable
 public func bernoulliNLL(
     logits l: UnsafePointer<Float>, targets t: UnsafePointer<Float>, count: Int, scale: Float = 1,
     gradient g: UnsafeMutablePointer<Float>?
 ) -> Double {
     var total = 0.0
-    var i = 0
-    @inline(__always) func terms(_ x: SIMD16<Float>, _ target: SIMD16<Float>) -> (nll: SIMD16<Float>, gradient: SIMD16<Float>) {
-        let magnitude = x.replacing(with: -x, where: x .< 0)
-        let e = VectorMath.exp(-magnitude)
-        let positive = x.replacing(with: 0, where: x .< 0)
-        let nll = positive - x * target + VectorMath.log1p(e)
+    for i in 0..<count {
+        let (x, target) = (l[i], t[i])
+        total += Double(Swift.max(x, 0) - x * target + log1pf(expf(-Swift.abs(x))))
+    }
+    guard let g else { return total }
+    @inline(__always) func gradient(_ x: SIMD16<Float>, _ target: SIMD16<Float>) -> SIMD16<Float> {
+        let e = VectorMath.exp(x.replacing(with: -x, where: x .>= 0))  // e^−|x|
         let inverse = 1 / (1 + e)
         let sigma = inverse.replacing(with: e * inverse, where: x .< 0)
-        return (nll, scale * (sigma - target))
+        return scale * (sigma - target)
     }
+    var i = 0
     while i &+ 16 <= count {
         let x = UnsafeRawPointer(l + i).loadUnaligned(as: SIMD16<Float>.self)
         let target = UnsafeRawPointer(t + i).loadUnaligned(as: SIMD16<Float>.self)
-        let (nll, gradient) = terms(x, target)
-        // The loss's terms with libm, one lane at a time: the vector log1p's 2-ulp terms made the
-        // gradient checks' central differences of the whole step too noisy (the gradient keeps the vector σ).
-        _ = nll
-        for lane in 0..<16 {
-            let (xi, ti) = (x[lane], target[lane])
-            total += Double(Swift.max(xi, 0) - xi * ti + log1pf(expf(-Swift.abs(xi))))
-        }
-        if let g { UnsafeMutableRawPointer(g + i).storeBytes(of: gradient, as: SIMD16<Float>.self) }
+        UnsafeMutableRawPointer(g + i).storeBytes(of: gradient(x, target), as: SIMD16<Float>.self)
         i &+= 16
     }
     if i < count {  // the last 1…15 elements, zero-padded, through the same arithmetic
         var x = SIMD16<Float>(), target = SIMD16<Float>()
         for lane in 0..<(count &- i) { (x[lane], target[lane]) = (l[i &+ lane], t[i &+ lane]) }
-        let (_, gradient) = terms(x, target)
-        for lane in 0..<(count &- i) {
-            let (xi, ti) = (x[lane], target[lane])
-            total += Double(Swift.max(xi, 0) - xi * ti + log1pf(expf(-Swift.abs(xi))))
-            g?[i &+ lane] = gradient[lane]
-        }
+        let tail = gradient(x, target)
+        for lane in 0..<(count &- i) { g[i &+ lane] = tail[lane] }
     }
     return total
 }
