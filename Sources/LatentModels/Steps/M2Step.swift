@@ -58,8 +58,10 @@ public func m2Step(_ model: SemiSupervisedVAE, labelled x: Tensor, labels: [Int]
     var rec: [Float] = [], kl: [Float] = []
     _ = vaeStep(vae, x: repeated, eps: epsUnlabelled, beta: 1,
                 reconstruction: { xHat in
-                    rec = bernoulliNLLRows(xHat, repeated)
-                    let (_, gradient) = binaryCrossEntropyWithLogits(xHat, repeated, reduction: .sum)
+                    // −log p(x|z, y) of each row and its gradient, in one pass.
+                    var nll = [Double](repeating: 0, count: xHat.shape[0])
+                    let gradient = bernoulliNLLPerRow(logits: xHat, targets: repeated, samples: 1, into: &nll)
+                    rec = nll.map { Float($0) }
                     return (zip(rec, weights).reduce(0) { $0 + $1.0 * $1.1 }, scaleRows(gradient, by: weights))
                 },
                 kl: { mu, logVar in
