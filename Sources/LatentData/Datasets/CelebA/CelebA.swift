@@ -144,12 +144,15 @@ public struct CelebA: Sendable {
         let cachePath = FileIO.join(folder, "img_align_celeba-\(size)px-\(sourceTag).u8")
         // A valid cache is read split by split, straight from the file (the full 202,599 faces at 64×64
         // are 2.5 GB: read once into place, never whole and then copied).
+        func splits(from header: CelebACache.Header) throws -> CelebA {
+            try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
+                      log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
+        }
         if FileIO.fileExists(cachePath) {
             do {
                 let header = try CelebACache.readHeader(path: cachePath)
                 if header.size == size && header.source == source.path && header.fingerprint == listing.fingerprint {
-                    return try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
-                                     log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
+                    return try splits(from: header)
                 }
                 log("CelebA: cache \(cachePath) is stale (source files changed); rebuilding")
             } catch {
@@ -168,9 +171,7 @@ public struct CelebA: Sendable {
             // Let go of the decoded images and read the splits from the file like any later load: one
             // copy of the pixels in memory, not two.
             built = nil
-            let header = try CelebACache.readHeader(path: cachePath)
-            return try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
-                             log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
+            return try splits(from: try CelebACache.readHeader(path: cachePath))
         }
         let cache = built!
         let imageBytes = 3 * size * size
