@@ -70,9 +70,26 @@ public struct DataOptions: ParsableArguments {
     /// The training and test images of `name` (`--dataset` or the chapter's default), cut to
     /// `--limit` and `--test-limit`; prints one line saying what was loaded.
     public func load(_ name: DatasetName) throws -> (train: ImageSet, test: ImageSet) {
-        var (train, test) = try loadDataset(name, from: data, size: size ?? 64, channels: channels ?? 3)
-        if let limit { train = train.subset(Array(0..<min(limit, train.count))) }
-        if let testLimit { test = test.subset(Array(0..<min(testLimit, test.count))) }
+        let (train, test) = try loadDataset(name, from: data, size: size ?? 64, channels: channels ?? 3)
+        return cut(train, test)
+    }
+
+    /// CelebA's training and test faces, cut like `load`, and for each attribute in `names` (e.g.
+    /// "Smiling") its value for every training face kept: +1, −1, or 0 where the list has none.
+    /// The faces are read once; the sets share the loader's bytes instead of copying them.
+    public func loadCelebA(attributes names: [String]) throws -> (train: ImageSet, test: ImageSet, attributes: [String: [Int8]]) {
+        let celeba = try CelebA.load(from: data)
+        let (train, test) = cut(ImageSet(celeba.train), ImageSet(celeba.test))
+        var attributes: [String: [Int8]] = [:]
+        for name in names { attributes[name] = (0..<train.count).map { celeba.train.attribute(name, of: $0) ?? 0 } }
+        return (train, test, attributes)
+    }
+
+    /// The sets cut to `--limit` and `--test-limit`, with one line saying what is used.
+    func cut(_ train: ImageSet, _ test: ImageSet) -> (train: ImageSet, test: ImageSet) {
+        var (train, test) = (train, test)
+        if let limit, limit < train.count { train = train.subset(Array(0..<limit)) }
+        if let testLimit, testLimit < test.count { test = test.subset(Array(0..<testLimit)) }
         print("data: \(train.count) training and \(test.count) test images \(train.channels)×\(train.height)×\(train.width)")
         return (train, test)
     }

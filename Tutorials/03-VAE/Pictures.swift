@@ -63,8 +63,8 @@ extension VAEChapter {
     /// Adds the Smiling and Eyeglasses vectors (mean code with the attribute minus mean code without)
     /// to the first four test faces' codes, in steps; returns what was drawn. The vectors are also
     /// written to attribute-vectors.json, for `--encode`.
-    func writeAttributeArithmetic(_ vae: VAE, dataFolder: String?, train: ImageSet, test: Tensor, run: RunFolder) throws -> JSONValue {
-        let directions = try attributeDirections(vae, dataFolder: dataFolder, train: train)
+    func writeAttributeArithmetic(_ vae: VAE, attributes: [String: [Int8]], train: ImageSet, test: Tensor, run: RunFolder) throws -> JSONValue {
+        let directions = attributeDirections(vae, attributes: attributes, train: train)
         try run.write(JSONValue.object(directions.map { ($0.name, .numbers($0.direction.scalars.map(Double.init))) }).serialized(),
                       as: "attribute-vectors.json")
         let (testMu, _) = vae.encodeAll(test.slice(0..<4))
@@ -84,13 +84,18 @@ extension VAEChapter {
 
     /// The Smiling and Eyeglasses vectors in code space: the mean μ of the training faces with the
     /// attribute minus the mean μ of those without (attributes from CelebA's list_attr_celeba.txt).
-    func attributeDirections(_ vae: VAE, dataFolder: String?, train: ImageSet) throws -> [(name: String, direction: Tensor)] {
-        let celeba = try CelebA.load(from: dataFolder)
-        let (codes, _) = vae.encodeAll(train.tensor(first: train.count, range: .minusOneToOne))
+    func attributeDirections(_ vae: VAE, attributes: [String: [Int8]], train: ImageSet) -> [(name: String, direction: Tensor)] {
+        // The training faces' μ, 4,096 faces at a time: the whole set as Floats would be 8 GB at CelebA's full size.
+        var chunks: [Tensor] = []
+        for start in stride(from: 0, to: train.count, by: 4096) {
+            let faces = train.tensor(indices: Array(start..<min(start + 4096, train.count)), range: .minusOneToOne)
+            chunks.append(vae.encodeAll(faces).mu)
+        }
+        let codes = concatBatch(chunks)
         var directions: [(name: String, direction: Tensor)] = []
         for name in ["Smiling", "Eyeglasses"] {
-            let has = (0..<train.count).map { celeba.train.attribute(name, of: $0) == 1 }
-            guard has.contains(true), has.contains(false) else { print("attribute \(name) not available: skipped"); continue }
+            let has = (attributes[name] ?? []).map { $0 == 1 }
+            guard has.count == train.count, has.contains(true), has.contains(false) else { print("attribute \(name) not available: skipped"); continue }
             directions.append((name, LatentCodes.attributeDirection(codes: codes, has: has)))
         }
         return directions

@@ -91,7 +91,14 @@ struct VAEChapter: ParsableCommand {
 
         // ---- Data: [0, 1] digits (binarized afresh in every batch for bce), [-1, 1] faces ----------
         let range: PixelRange = isFaces ? .minusOneToOne : .zeroToOne
-        let (train, test) = try data.load(dataset)
+        // CelebA keeps two attributes of its training faces, for the attribute vectors after training.
+        var attributes: [String: [Int8]] = [:]
+        let (train, test): (ImageSet, ImageSet)
+        if dataset == .celeba {
+            (train, test, attributes) = try data.loadCelebA(attributes: ["Smiling", "Eyeglasses"])
+        } else {
+            (train, test) = try data.load(dataset)
+        }
         // A Bernoulli decoder is evaluated on ONE fixed binarization of the test set (nats comparable across runs).
         let testImages = (lik == .bce ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: range)
 
@@ -153,7 +160,7 @@ struct VAEChapter: ParsableCommand {
 
         // ---- Pictures -----------------------------------------------------------------------------
         try writePictures(vae, run: run, test: test, testImages: testImages, range: range, history: history, lik: lik)
-        if dataset == .celeba { metrics.append(("attributes", try writeAttributeArithmetic(vae, dataFolder: data.data, train: train, test: testImages, run: run))) }
+        if dataset == .celeba { metrics.append(("attributes", try writeAttributeArithmetic(vae, attributes: attributes, train: train, test: testImages, run: run))) }
 
         let config: [(String, JSONValue)] = [
             ("chapter", "03-VAE"), ("command", .string(commandLine())), ("dataset", .string(dataset.rawValue)),
