@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every latent-bench case against its peer, 1 and 2 threads, in one run; prints a markdown table.
+#
+#   Benchmarks/bench-all.sh [LOG]        (from the package root; LOG default: bench-all.log)
+#
+# Builds latent-bench in release, then runs, each with --compare (ours and the peer alternate):
+#   gemm n=1024; model ae, vae, dense-vae, celeba-vae (f = 32, z = 128), celeba-vae at the seed's size
+#   (f = 64, z = 512), burgess-vae, cvae, m2; jpeg decode and decode + crop to 64×64.
+# The raw output goes to LOG; the table (CPU named, load average at start) to stdout. Run it on a quiet
+# machine: other processes on the same cores change the ratios. LATENT_PYTHON (or python3) must have
+# torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts).
+set -euo pipefail
+log=${1:-bench-all.log}
+rounds=${ROUNDS:-2}
+swift build -c release --product latent-bench >&2
+bench=.build/release/latent-bench
+: > "$log"
+run() { echo "## $*" >> "$log"; "$bench" "$@" >> "$log" 2>&1; }
+
+run gemm --sizes 1024 --threads 1,2 --compare
+for case in ae vae dense-vae celeba-vae burgess-vae cvae m2; do
+    run model "$case" --threads 1,2 --compare --rounds "$rounds" --no-profile
+done
+run model celeba-vae --filters 64 --nz 512 --threads 1,2 --compare --rounds "$rounds" --no-profile
+run jpeg --threads 1,2 --compare --rounds "$rounds"
+
+python3 - "$log" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+cpu = re.search(r"^# (CPU: .*)$", text, re.M)
+loads = re.findall(r"^# load average (\S+)", text, re.M)
+print(f"{cpu.group(1) if cpu else 'CPU: (not printed)'}; load average at the start of each model case: {', '.join(loads)}")
+print()
+print("| case | threads | Latent | peer | ratio |")
+print("|---|---|---|---|---|")
+for section in text.split("## ")[1:]:
+    command, _, output = section.partition("\n")
+    ours = None
+    for line in output.splitlines():
+        if command.startswith("gemm"):   # "n=1024 threads=1   <ours> <theirs> <ratio>"
+            m = re.match(r"^(\S+) threads=(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+            if m:
+                print(f"| `gemm` {m.group(1)} (GFLOP/s) | {m.group(2)} | {float(m.group(3)):.1f} | {float(m.group(4)):.1f} | {m.group(5)}× |")
+        elif command.startswith("jpeg"):  # "decode   1  <ours> <theirs> <ratio>"
+            m = re.match(r"^(decode|crop\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+            if m:
+                print(f"| `jpeg` {m.group(1)} (Pillow) | {m.group(2)} | {float(m.group(3)):,.0f} img/s | {float(m.group(4)):,.0f} img/s | {m.group(5)}× |")
+        else:
+            m = re.match(r"^(\S+) (.*?) threads=(\d+) ([\d.]+) images/s  \(peak RSS (\d+) MB\)", line)
+            if m:
+                ours = m.groups()
+            m = re.match(r"^\S+ .*? threads=\d+ pytorch ([\d.]+) images/s  \(peak RSS (\d+) MB\)", line)
+            if m and ours:
+                name, size, t, value, rss = ours
+                print(f"| `{name}` {size} | {t} | {float(value):,.0f} img/s, {rss} MB | {float(m.group(1)):,.0f} img/s, "
+                      f"{m.group(2)} MB | {float(value) / float(m.group(1)):.2f}× |")
+            m = re.match(r"^(\S+) (.*?) speed-up 2 threads / 1: Latent ([\d.]+)×, PyTorch ([\d.]+)×", line)
+            if m:
+                print(f"| `{m.group(1)}` {m.group(2)} | speed-up 2/1 | {m.group(3)}× | {m.group(4)}× | |")
+EOF
