@@ -90,5 +90,39 @@ struct DisentanglementTests {
         let factorRandom = factorVAEScore(factorSizes: sizes, trainVotes: 40, testVotes: 30, batch: 32, varianceSamples: 200, seed: 2, encode: random)
         #expect(factorRandom.test < 0.6)
     }
-}
 
+    @Test("MIG and SAP equal disent's on the same codes and factors (Fixtures/disent)")
+    func disentFixture() throws {
+        let file = packageRoot.appendingPathComponent("Fixtures/disent/metrics.json").path
+        let json = try JSONValue(parsing: String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self))
+        let numbers = { (value: JSONValue?) -> [Double] in
+            guard case let .array(items)? = value else { return [] }
+            return items.compactMap { if case let .number(x) = $0 { x } else { nil } }
+        }
+        let matrix = { (value: JSONValue?) -> [[Double]] in
+            guard case let .array(rows)? = value else { return [] }
+            return rows.map { numbers($0) }
+        }
+        let codeRows = matrix(json["codes"]), factors = matrix(json["factors"]).map { $0.map { Int($0) } }
+        guard case let .number(mig)? = json["mig"], case let .number(sap)? = json["sap"],
+              codeRows.count == 1000, factors.count == 1000 else { Issue.record("bad fixture \(file)"); return }
+        let codes = Tensor(shape: [codeRows.count, codeRows[0].count], scalars: codeRows.flatMap { $0.map { Float($0) } })
+        // The fixture's codes are Float values written as Doubles: reading them back as Float is exact.
+        #expect(codes.scalars.enumerated().allSatisfy { Double($0.element) == codeRows[$0.offset / 6][$0.offset % 6] })
+
+        let ours = mutualInformationGap(codes: codes, factors: factors)
+        let theirsMI = matrix(json["mutual_information"])   // [D][K]
+        for d in 0..<6 { for k in 0..<5 {
+            #expect(abs(ours.mutualInformation[d][k] - theirsMI[d][k]) < 1e-12, "I(c\(d); v\(k)): \(ours.mutualInformation[d][k]) vs disent \(theirsMI[d][k])")
+        } }
+        #expect(abs(ours.score - mig) < 1e-12, "MIG \(ours.score), disent \(mig)")
+
+        // disent's continuous SAP scores R² on the codes it fits: pass the sample as both halves.
+        let ourSAP = separatedAttributePredictability(trainCodes: codes, trainFactors: factors, testCodes: codes, testFactors: factors)
+        let theirsSAP = matrix(json["sap_scores"])
+        for d in 0..<6 { for k in 0..<5 {
+            #expect(abs(ourSAP.scores[d][k] - theirsSAP[d][k]) < 1e-10, "R²(c\(d), v\(k)): \(ourSAP.scores[d][k]) vs disent \(theirsSAP[d][k])")
+        } }
+        #expect(abs(ourSAP.score - sap) < 1e-10, "SAP \(ourSAP.score), disent \(sap)")
+    }
+}

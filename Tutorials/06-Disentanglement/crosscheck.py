@@ -3,7 +3,7 @@ an independent implementation that follows disentanglement_lib. For each run fol
 factors the chapter scored (codes.csv: the shared sample, split train/test as the chapter split it) and the
 chapter's numbers (summary.json), runs disent's own functions on the very same arrays, and prints a table.
 
-    python3 Tutorials/06-Disentanglement/crosscheck.py runs/disentangle-table/*-s1 > Tutorials/06-Disentanglement/crosscheck.md
+    python3 Tutorials/06-Disentanglement/crosscheck.py runs/disentangle-table/*-s[123]
 
 What is compared:
   MIG      disent `_compute_mig` (20-bin histogram, sklearn mutual_info_score) on all codes: should agree to 1e-6.
