@@ -92,7 +92,7 @@ struct JPEGBench: ParsableCommand {
                     ours = max(ours, measure(files, mode: mode, threads: t).value)
                     var arguments = ["--count", "\(n)", "--threads", "\(t)", "--size", "\(size)", "--modes", mode,
                                      "--repetitions", "\(repetitions)"]
-                    if let data { arguments += ["--data", data] }
+                    arguments += ["--data", source.path]   // the very files measured above
                     let lines = try peer.run(arguments)
                     guard let line = lines.first(where: { $0.name == "jpeg" && $0["mode"] == mode && $0["threads"] == "\(t)" }) else {
                         throw PeerError.missingLine(script: peer.path, expected: "jpeg mode=\(mode) threads=\(t)",

@@ -9,6 +9,7 @@ share the images in contiguous chunks (Pillow releases the GIL while decoding an
     python3 Benchmarks/pytorch/bench_jpeg.py --data ../shared/data/celeba --count 2000 --threads 1,2
 """
 import argparse
+import zipfile
 import io
 import os
 import time
@@ -25,6 +26,8 @@ def find_images(data):
         candidates += [os.path.join(os.environ["LATENT_DATA"], "celeba"), os.environ["LATENT_DATA"]]
     candidates.append(os.path.join(os.path.expanduser("~"), ".cache", "latent", "celeba"))
     for folder in candidates:
+        if folder.lower().endswith(".zip") and os.path.isfile(folder):
+            return folder
         if os.path.basename(folder.rstrip("/")) == "img_align_celeba" and os.path.isdir(folder):
             return folder
         if os.path.isdir(os.path.join(folder, "img_align_celeba")):
@@ -73,13 +76,18 @@ def main():
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args()
     folder = find_images(args.data)
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".jpg"))
-    if args.count > 0:
-        names = names[:args.count]
-    files = []
-    for name in names:
-        with open(os.path.join(folder, name), "rb") as f:
-            files.append(f.read())
+    if folder.lower().endswith(".zip"):   # img_align_celeba.zip: its .jpg members, by name
+        with zipfile.ZipFile(folder) as archive:
+            names = sorted((n for n in archive.namelist() if n.lower().endswith(".jpg")), key=os.path.basename)
+            files = [archive.read(n) for n in (names[:args.count] if args.count > 0 else names)]
+    else:
+        names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".jpg"))
+        if args.count > 0:
+            names = names[:args.count]
+        files = []
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as f:
+                files.append(f.read())
     modes = args.modes.split(",") if args.modes else ["decode", f"crop{args.size}"]
     for mode in modes:
         size = None if mode == "decode" else int(mode[4:])
