@@ -38,7 +38,7 @@ let chapters: [(product: String, folder: String, exclude: [String])] = [
     ("beta-vae", "04-BetaVAE", ["README.md", "APPENDIX.md", "figures"]),
     ("collapse", "05-Collapse", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py"]),
     ("disentangle", "06-Disentanglement", ["README.md", "APPENDIX.md", "figures", "table.sh", "table.py", "crosscheck.py"]),
-    ("cvae", "07-Conditional", ["README.md", "APPENDIX.md", "figures"]),
+    ("cvae", "07-Conditional", ["README.md", "APPENDIX.md", "figures", "m2-curve.py"]),
 ]
 let package = Package(
     name: "Latent",
