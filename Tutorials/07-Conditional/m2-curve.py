@@ -4,8 +4,8 @@
     python3 Tutorials/07-Conditional/m2-curve.py runs/ch7 Tutorials/07-Conditional/figures
 
 Reads <runs>/m2-long-seed<S>/summary.json (written by `cvae --model m2 ... --out <runs>/m2-long-seed<S>`),
-prints the table rows the chapter shows (error at the last common epoch, the mean of the last five epochs,
-the labels-only classifier) and writes <figures>/m2-error-curve.svg.
+prints the table rows the chapter shows (error at epoch 5 and at the last common epoch, the mean of the last
+five epochs, the labels-only classifier) and writes <figures>/m2-error-curve.svg.
 """
 import json, math, os, re, statistics, sys
 
@@ -29,14 +29,14 @@ n = min(len(c) for c in curves.values())
 def mean_sd(values):
     return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else float("nan"))
 
-print(f"| label seed | M2, epoch {n} | M2, mean of epochs {n - 4}–{n} | labels-only classifier |")
-print("|---|---|---|---|")
+columns = [("M2, epoch 5", lambda c: c[4]), (f"M2, epoch {n}", lambda c: c[n - 1]),
+           (f"M2, mean of epochs {n - 4}–{n}", lambda c: statistics.mean(c[n - 5:n]))]
+print("| label seed | " + " | ".join(name for name, _ in columns) + " | labels-only classifier |")
+print("|---" * (len(columns) + 2) + "|")
 for seed, c in sorted(curves.items()):
-    print(f"| {seed} | {c[n - 1]:.2f} % | {statistics.mean(c[n - 5:n]):.2f} % | {baselines[seed]:.2f} % |")
-last, tail, base = ([c[n - 1] for c in curves.values()], [statistics.mean(c[n - 5:n]) for c in curves.values()],
-                    list(baselines.values()))
-print("| **mean ± s.d.** | **{:.2f} ± {:.2f} %** | **{:.2f} ± {:.2f} %** | **{:.2f} ± {:.2f} %** |".format(
-    *mean_sd(last), *mean_sd(tail), *mean_sd(base)))
+    print(f"| {seed} | " + " | ".join(f"{value(c):.2f} %" for _, value in columns) + f" | {baselines[seed]:.2f} % |")
+summaries = [[value(c) for c in curves.values()] for _, value in columns] + [list(baselines.values())]
+print("| **mean ± s.d.** | " + " | ".join("**{:.2f} ± {:.2f} %**".format(*mean_sd(v)) for v in summaries) + " |")
 print("per-epoch mean:", " ".join(f"{statistics.mean(c[i] for c in curves.values()):.2f}" for i in range(n)))
 
 # The figure: error (%) against epoch, the paper's mean ± s.d. as a band.
