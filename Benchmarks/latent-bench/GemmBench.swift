@@ -50,6 +50,7 @@ struct GemmBench: ParsableCommand {
             throw ValidationError("--cpu-time counts one thread's work only; use it with --threads 1")
         }
         let peer = compare ? try PeerScript("bench_gemm.py") : nil
+        print("# \(cpuDescription())")
         if compare { print(Self.row("case", "Latent", "PyTorch", "ratio")) }
         for shape in shapes {
             for t in threadList {

@@ -71,6 +71,7 @@ struct JPEGBench: ParsableCommand {
         let n = count > 0 ? min(count, listing.names.count) : listing.names.count
         let files = try (0..<n).map { try listing.read($0) }
         let threadList = try parseThreadList(threads)
+        print("# \(cpuDescription())")
         print("jpeg: \(n) images from \(source.path)")
         let modes = self.modes.map { $0.split(separator: ",").map(String.init) } ?? ["decode", "crop\(size)"]
         for mode in modes where mode != "decode" && !(mode.hasPrefix("crop") && Int(mode.dropFirst(4)) != nil) {
