@@ -54,6 +54,15 @@ enum GemmKernel {
         }
     }
 
+    /// The depth of the blocks the shared dimension k is cut into (the last may be shorter): equal blocks
+    /// of at most kc, so k = 1100 is two blocks of 550, not 1024 + 76. Each block's products are summed
+    /// from zero and then added to C, so a caller that cuts k at these same places and calls `gemm` once
+    /// per block (beta = 1) gets the very same bits.
+    static func depthBlock(_ k: Int) -> Int {
+        let blocks = max(1, (k &+ kc &- 1) / kc)
+        return (k &+ blocks &- 1) / blocks
+    }
+
     /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
     /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
     static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
@@ -88,9 +97,7 @@ enum GemmKernel {
             return
         }
         let rowTiles = (m &+ mr &- 1) / mr
-        // Equal depth blocks of at most kc (k = 1100 is two blocks of 550, not 1024 + 76).
-        let kBlocks = (k &+ kc &- 1) / kc
-        let kcMax = (k &+ kBlocks &- 1) / kBlocks
+        let kcMax = depthBlock(k)
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
         let bPanel = UnsafeMutablePointer<Float>.allocateAligned(kcMax &* ncMax)

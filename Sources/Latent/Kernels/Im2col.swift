@@ -75,6 +75,7 @@ public enum Convolution {
         let plane = ho &* wo, columnCount = g.columnCount, imageSize = g.channels &* h &* w
         let rowRanges = insideRanges(size: h, count: ho, kernelSize: k, stride: s, padding: p)
         let columnRanges = insideRanges(size: w, count: wo, kernelSize: k, stride: s, padding: p)
+        let end = x + batch &* imageSize  // loads of 32 floats for stride 2 stay below this
         let shared = UncheckedSendable((x, cols, rowRanges, columnRanges))
         // One item = one row (c, ki, kj) of cols: every image's Ho·Wo entries for that kernel tap.
         parallelFor(g.columnRows, grain: max(1, 16384 / max(columnCount, 1))) { range in
@@ -113,6 +114,19 @@ public enum Convolution {
                             (out + owStart).update(from: inRow + owStart, count: owEnd &- owStart)
                         } else {
                             var ow = owStart
+                            if s == 2 {
+                                // Sixteen outputs at a time: the even ones of 32 consecutive inputs. The last
+                                // step may run past owEnd (a row of 15 is common): those entries are zeroed
+                                // below or belong to the next output row, written after this one.
+                                let stop = destination + columnCount  // this row of cols, this thread's
+                                while ow < owEnd && out + (ow &+ 16) <= stop && inRow + (ow &* 2 &+ 32) <= end {
+                                    let source = UnsafeRawPointer(inRow + ow &* 2)
+                                    let evens = Convolution.evenLanes(source.loadUnaligned(as: SIMD16<Float>.self),
+                                                                      source.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+                                    UnsafeMutableRawPointer(out + ow).storeBytes(of: evens, as: SIMD16<Float>.self)
+                                    ow &+= 16
+                                }
+                            }
                             while ow < owEnd {
                                 out[ow] = inRow[ow &* s]
                                 ow &+= 1
@@ -132,6 +146,7 @@ public enum Convolution {
         let plane = ho &* wo, columnCount = g.columnCount, imageSize = channels &* h &* w
         let rowRanges = insideRanges(size: h, count: ho, kernelSize: k, stride: s, padding: p)
         let columnRanges = insideRanges(size: w, count: wo, kernelSize: k, stride: s, padding: p)
+        let colsEnd = cols + g.columnRows &* columnCount  // stride-2 loads of 16 floats stay below this
         let shared = UncheckedSendable((cols, x, rowRanges, columnRanges))
         if plane < smallPlane {
             // One item = one channel c: the rows (c, ·, ·) of cols fold onto x[·, c] of every image.
@@ -174,10 +189,12 @@ public enum Convolution {
                             for n in 0..<batch {
                                 let image = target + n &* imageSize
                                 let inPlane = source + n &* plane
+                                let planeEnd = image + h &* w
                                 for oh in ohStart..<ohEnd {
                                     let outRow = image + ((oh &* s &- p &+ ki) &* w &- p &+ kj)  // outRow[ow·s] is x[…, iw]
                                     let inRow = inPlane + oh &* wo
-                                    var ow = owStart
+                                    var ow = s == 2 ? addStrideTwo(inRow, outRow, from: owStart, to: owEnd, below: planeEnd,
+                                                                   inputLimit: colsEnd) : owStart
                                     while ow < owEnd {
                                         outRow[ow &* s] += inRow[ow]
                                         ow &+= 1
@@ -212,6 +229,9 @@ public enum Convolution {
                                     ow &+= 1
                                 }
                             } else {
+                                if s == 2 {
+                                    ow = addStrideTwo(inRow, outRow, from: ow, to: owEnd, below: destination + h &* w, inputLimit: colsEnd)
+                                }
                                 while ow < owEnd {
                                     outRow[ow &* s] += inRow[ow]
                                     ow &+= 1
@@ -224,6 +244,43 @@ public enum Convolution {
                 if c == channels { c = 0; n &+= 1 }
             }
         }
+    }
+
+    /// Lanes 0, 2, …, 14 of `low` then of `high`: the stride-2 samples of 32 consecutive floats.
+    @inline(__always)
+    static func evenLanes(_ low: SIMD16<Float>, _ high: SIMD16<Float>) -> SIMD16<Float> {
+        SIMD16(low[0], low[2], low[4], low[6], low[8], low[10], low[12], low[14],
+               high[0], high[2], high[4], high[6], high[8], high[10], high[12], high[14])
+    }
+
+    /// `outRow[2·ow] += inRow[ow]` for ow in start..<end, sixteen at a time while the 16 floats a step reads
+    /// lie below `inputLimit` and the 32 it reads and writes back lie below `limit` (the end of the plane
+    /// this thread owns); returns where it stopped. Floats it does not add to are stored back unchanged,
+    /// the others get exactly the scalar loop's sum.
+    @inline(__always)
+    static func addStrideTwo(
+        _ inRow: UnsafePointer<Float>, _ outRow: UnsafeMutablePointer<Float>, from start: Int, to end: Int,
+        below limit: UnsafeMutablePointer<Float>, inputLimit: UnsafePointer<Float>
+    ) -> Int {
+        var ow = start
+        // Lane 2i of a step's low half adds v[i], lane 2i of its high half v[8 + i], while i < count: a
+        // lane is added when its key is below 2·count (odd lanes carry 256 and never are).
+        let lowKey = SIMD16<Int32>(0, 257, 2, 259, 4, 261, 6, 263, 8, 265, 10, 267, 12, 269, 14, 271)
+        let highKey = lowKey &+ 16
+        while ow < end && outRow + (ow &* 2 &+ 32) <= limit && inRow + (ow &+ 16) <= inputLimit {
+            let twiceCount = SIMD16<Int32>(repeating: Int32(2 &* min(16, end &- ow)))
+            let v = UnsafeRawPointer(inRow + ow).loadUnaligned(as: SIMD16<Float>.self)
+            let spreadLow = SIMD16(v[0], 0, v[1], 0, v[2], 0, v[3], 0, v[4], 0, v[5], 0, v[6], 0, v[7], 0)
+            let spreadHigh = SIMD16(v[8], 0, v[9], 0, v[10], 0, v[11], 0, v[12], 0, v[13], 0, v[14], 0, v[15], 0)
+            let target = UnsafeMutableRawPointer(outRow + ow &* 2)
+            let low = target.loadUnaligned(as: SIMD16<Float>.self)
+            let high = target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            target.storeBytes(of: low.replacing(with: low + spreadLow, where: lowKey .< twiceCount), as: SIMD16<Float>.self)
+            target.storeBytes(of: high.replacing(with: high + spreadHigh, where: highKey .< twiceCount), toByteOffset: 64,
+                              as: SIMD16<Float>.self)
+            ow &+= 16
+        }
+        return min(ow, max(end, start))
     }
 
     /// Batch-major [N, C, P] → channel-major [C, N·P] (the layout GEMM produces and consumes).

@@ -3,8 +3,9 @@
 /// x: [N, Cin, H, W] → y: [N, Cout, Ho, Wo] with Ho = ⌊(H + 2p − k) / s⌋ + 1 (likewise Wo).
 /// `weight` is [Cout, Cin, k, k], `bias` is [Cout]; both start uniform on ±1/√(Cin·k²).
 ///
-/// The whole batch is one GEMM: y = W[Cout, Cin·k²] · im2col(x)[Cin·k², N·Ho·Wo] (see `Im2col.swift`).
-/// Backward: dW += dy · colsᵀ, dx = col2im(Wᵀ · dy) — the same kernels ConvTranspose2d runs the other way.
+/// The batch is one GEMM: y = W[Cout, Cin·k²] · im2col(x)[Cin·k², N·Ho·Wo] (see `Im2col.swift`), computed a
+/// few images at a time so that im2col(x) stays in cache (`ConvolutionProducts.swift`).
+/// Backward: dW += dy · im2col(x)ᵀ, dx = col2im(Wᵀ · dy) — the same kernels ConvTranspose2d runs the other way.
 public final class Conv2d: Layer, CustomStringConvertible {
     /// Input channels.
     public let inChannels: Int
@@ -24,10 +25,10 @@ public final class Conv2d: Layer, CustomStringConvertible {
     public var isTraining = true
 
     private var geometry: ConvolutionGeometry?
-    private var cachedColumns: [Float] = []  // im2col(x): [Cin·k², N·Ho·Wo]
+    private var cachedInput = Tensor(0)  // x, for dW = dyᶜ · im2col(x)ᵀ
     private var outputScratch: [Float] = []  // W · cols: [Cout, N·Ho·Wo], reused across calls
     private var gradientScratch: [Float] = []  // dy channel-major: [Cout, N·Ho·Wo]
-    private var columnGradientScratch: [Float] = []  // Wᵀ · dy: [Cin·k², N·Ho·Wo]
+    private var columnScratch: [Float] = []  // chunks of im2col(x) or of Wᵀ · dyᶜ
 
     /// A Conv2d initialized as PyTorch does (weight, then bias, drawn from `generator`).
     public init(
@@ -65,22 +66,17 @@ public final class Conv2d: Layer, CustomStringConvertible {
         let g = ConvolutionGeometry(batch: x.shape[0], channels: inChannels, height: x.shape[2], width: x.shape[3],
                                     kernelSize: kernelSize, stride: stride, padding: padding)
         geometry = g
-        let (rows, columns) = (g.columnRows, g.columnCount)
-        // cols = im2col(x): [Cin·k², N·Ho·Wo]
-        resizeScratch(&cachedColumns, rows * columns)
-        cachedColumns.withUnsafeMutableBufferPointer { cols in
-            x.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, cols.baseAddress!, g) }
-        }
-        // yᶜ = W · cols: [Cout, N·Ho·Wo], then to [N, Cout, Ho, Wo] adding the bias.
+        cachedInput = x
+        // yᶜ = W · im2col(x): [Cout, N·Ho·Wo], a few images at a time; then to [N, Cout, Ho, Wo] adding the bias.
         var product = outputScratch
         outputScratch = []
         defer { outputScratch = product }
-        resizeScratch(&product, outChannels * columns)
+        resizeScratch(&product, outChannels * g.columnCount)
         weight.value.withUnsafeBufferPointer { w in
-            cachedColumns.withUnsafeBufferPointer { cols in
+            x.withUnsafeBufferPointer { x in
                 product.withUnsafeMutableBufferPointer { out in
-                    gemm(m: outChannels, n: columns, k: rows, a: w.baseAddress!, lda: rows,
-                         b: cols.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: columns)
+                    Convolution.imageProduct(weight: w.baseAddress!, rows: outChannels, x.baseAddress!, g,
+                                             into: out.baseAddress!, workspace: &columnScratch)
                 }
             }
         }
@@ -95,17 +91,16 @@ public final class Conv2d: Layer, CustomStringConvertible {
         }
     }
 
-    /// dy: [N, Cout, Ho, Wo] → dx: [N, Cin, H, W]; dW += dyᶜ · colsᵀ, db += Σ dy over N, Ho, Wo.
+    /// dy: [N, Cout, Ho, Wo] → dx: [N, Cin, H, W]; dW += dyᶜ · im2col(x)ᵀ, db += Σ dy over N, Ho, Wo.
     public func backward(_ dy: Tensor) -> Tensor {
         guard let g = geometry else { preconditionFailure("\(description): backward before forward") }
         precondition(dy.shape == [g.batch, outChannels, g.outputHeight, g.outputWidth],
                      "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
-        let (rows, columns, plane) = (g.columnRows, g.columnCount, g.outputHeight * g.outputWidth)
-        var dyc = gradientScratch, dcols = columnGradientScratch  // moved out while in use, put back after
-        (gradientScratch, columnGradientScratch) = ([], [])
-        defer { (gradientScratch, columnGradientScratch) = (dyc, dcols) }
+        let (columns, plane) = (g.columnCount, g.outputHeight * g.outputWidth)
+        var dyc = gradientScratch  // moved out while in use, put back after
+        gradientScratch = []
+        defer { gradientScratch = dyc }
         resizeScratch(&dyc, outChannels * columns)  // dy channel-major: [Cout, N·Ho·Wo]
-        resizeScratch(&dcols, rows * columns)
         dy.withUnsafeBufferPointer { dy in
             dyc.withUnsafeMutableBufferPointer {
                 Convolution.toChannelMajor(dy.baseAddress!, $0.baseAddress!, batch: g.batch, channels: outChannels, plane: plane)
@@ -117,21 +112,20 @@ public final class Conv2d: Layer, CustomStringConvertible {
             }
         }
         dyc.withUnsafeBufferPointer { dyc in
-            cachedColumns.withUnsafeBufferPointer { cols in
-                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cout, Cin·k²] += dyᶜ · colsᵀ
-                    gemm(transposeB: true, m: outChannels, n: rows, k: columns, a: dyc.baseAddress!, lda: columns,
-                         b: cols.baseAddress!, ldb: columns, beta: 1, c: dw.baseAddress!, ldc: rows)
-                }
-            }
-            weight.value.withUnsafeBufferPointer { w in
-                dcols.withUnsafeMutableBufferPointer { dcols in  // dcols [Cin·k², N·Ho·Wo] = Wᵀ · dyᶜ
-                    gemm(transposeA: true, m: rows, n: columns, k: outChannels, a: w.baseAddress!, lda: rows,
-                         b: dyc.baseAddress!, ldb: columns, c: dcols.baseAddress!, ldc: columns)
+            cachedInput.withUnsafeBufferPointer { x in
+                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cout, Cin·k²] += dyᶜ · im2col(x)ᵀ
+                    Convolution.weightGradient(dyc.baseAddress!, rows: outChannels, x.baseAddress!, g,
+                                               addingTo: dw.baseAddress!, workspace: &columnScratch)
                 }
             }
         }
-        return Tensor(shape: [g.batch, inChannels, g.height, g.width]) { dx in
-            dcols.withUnsafeBufferPointer { Convolution.col2im($0.baseAddress!, dx.baseAddress!, g) }
+        return Tensor(shape: [g.batch, inChannels, g.height, g.width]) { dx in  // dx = col2im(Wᵀ · dyᶜ)
+            dyc.withUnsafeBufferPointer { dyc in
+                weight.value.withUnsafeBufferPointer { w in
+                    Convolution.adjointProduct(weight: w.baseAddress!, rows: outChannels, dyc.baseAddress!, g,
+                                               into: dx.baseAddress!, workspace: &columnScratch)
+                }
+            }
         }
     }
 }

@@ -4,8 +4,9 @@
 /// `weight` is [Cin, Cout, k, k] (PyTorch's layout), `bias` is [Cout]; both start uniform on
 /// ±1/√(Cout·k²), the fan-in PyTorch computes from that layout.
 ///
-/// Forward is Conv2d's input-gradient path: cols = Wᵀ[Cout·k², Cin] · x[Cin, N·H·W], y = col2im(cols).
-/// Backward is Conv2d's forward path: dcols = im2col(dy), dx = W · dcols, dW += x · dcolsᵀ.
+/// Forward is Conv2d's input-gradient path: y = col2im(Wᵀ[Cout·k², Cin] · x[Cin, N·H·W]).
+/// Backward is Conv2d's forward path: dx = W · im2col(dy), dW += x · im2col(dy)ᵀ. Both run a few images
+/// at a time (`ConvolutionProducts.swift`).
 public final class ConvTranspose2d: Layer, CustomStringConvertible {
     /// Input channels.
     public let inChannels: Int
@@ -28,7 +29,7 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
 
     private var geometry: ConvolutionGeometry?  // the Conv2d this layer is the adjoint of (image side = output)
     private var cachedInput: [Float] = []       // x channel-major: [Cin, N·H·W]
-    private var columnScratch: [Float] = []     // Wᵀ · x in forward, im2col(dy) in backward: [Cout·k², N·H·W]
+    private var columnScratch: [Float] = []     // chunks of Wᵀ · x in forward, of im2col(dy) in backward
     private var gradientScratch: [Float] = []   // dx channel-major: [Cin, N·H·W]
 
     /// A ConvTranspose2d initialized as PyTorch does (weight, then bias, drawn from `generator`).
@@ -76,27 +77,21 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
                                     kernelSize: kernelSize, stride: stride, padding: padding)
         precondition(g.outputHeight == h && g.outputWidth == w, "\(description): inconsistent geometry for \(x.shape)")
         geometry = g
-        let (rows, columns) = (g.columnRows, g.columnCount)  // Cout·k², N·H·W
+        let columns = g.columnCount  // Cout·k², N·H·W
         resizeScratch(&cachedInput, inChannels * columns)
         cachedInput.withUnsafeMutableBufferPointer { xc in
             x.withUnsafeBufferPointer {
                 Convolution.toChannelMajor($0.baseAddress!, xc.baseAddress!, batch: n, channels: inChannels, plane: h * w)
             }
         }
-        var cols = columnScratch  // moved out while in use, put back after
-        columnScratch = []
-        defer { columnScratch = cols }
-        resizeScratch(&cols, rows * columns)
-        weight.value.withUnsafeBufferPointer { wt in
-            cachedInput.withUnsafeBufferPointer { xc in
-                cols.withUnsafeMutableBufferPointer { cols in  // cols [Cout·k², N·H·W] = Wᵀ · xᶜ
-                    gemm(transposeA: true, m: rows, n: columns, k: inChannels, a: wt.baseAddress!, lda: rows,
-                         b: xc.baseAddress!, ldb: columns, c: cols.baseAddress!, ldc: columns)
+        // y = col2im(Wᵀ[Cout·k², Cin] · xᶜ), a few images at a time.
+        var y = Tensor(shape: [n, outChannels, ho, wo]) { y in
+            weight.value.withUnsafeBufferPointer { wt in
+                cachedInput.withUnsafeBufferPointer { xc in
+                    Convolution.adjointProduct(weight: wt.baseAddress!, rows: inChannels, xc.baseAddress!, g,
+                                               into: y.baseAddress!, workspace: &columnScratch)
                 }
             }
-        }
-        var y = Tensor(shape: [n, outChannels, ho, wo]) { y in
-            cols.withUnsafeBufferPointer { Convolution.col2im($0.baseAddress!, y.baseAddress!, g) }
         }
         if let bias {  // y[n, c] += b[c], one (image, channel) plane per item
             let (plane, channels, b) = (ho * wo, outChannels, bias.value.scalars)
@@ -118,15 +113,11 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
         guard let g = geometry else { preconditionFailure("\(description): backward before forward") }
         precondition(dy.shape == [g.batch, outChannels, g.height, g.width],
                      "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.height), \(g.width)]")
-        let (rows, columns) = (g.columnRows, g.columnCount)
-        var dcols = columnScratch, dxc = gradientScratch  // moved out while in use, put back after
-        (columnScratch, gradientScratch) = ([], [])
-        defer { (columnScratch, gradientScratch) = (dcols, dxc) }
-        resizeScratch(&dcols, rows * columns)
+        let columns = g.columnCount
+        var dxc = gradientScratch  // moved out while in use, put back after
+        gradientScratch = []
+        defer { gradientScratch = dxc }
         resizeScratch(&dxc, inChannels * columns)  // dx channel-major: [Cin, N·H·W]
-        dcols.withUnsafeMutableBufferPointer { dcols in
-            dy.withUnsafeBufferPointer { Convolution.im2col($0.baseAddress!, dcols.baseAddress!, g) }
-        }
         if let bias {
             dy.withUnsafeBufferPointer { dy in
                 bias.grad.withUnsafeMutableBufferPointer {
@@ -135,17 +126,17 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
                 }
             }
         }
-        dcols.withUnsafeMutableBufferPointer { dcols in
+        dy.withUnsafeBufferPointer { dy in
             cachedInput.withUnsafeBufferPointer { xc in
-                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cin, Cout·k²] += xᶜ · dcolsᵀ
-                    gemm(transposeB: true, m: inChannels, n: rows, k: columns, a: xc.baseAddress!, lda: columns,
-                         b: dcols.baseAddress!, ldb: columns, beta: 1, c: dw.baseAddress!, ldc: rows)
+                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cin, Cout·k²] += xᶜ · im2col(dy)ᵀ
+                    Convolution.weightGradient(xc.baseAddress!, rows: inChannels, dy.baseAddress!, g,
+                                               addingTo: dw.baseAddress!, workspace: &columnScratch)
                 }
             }
             weight.value.withUnsafeBufferPointer { wt in
-                dxc.withUnsafeMutableBufferPointer { dxc in  // dxᶜ [Cin, N·H·W] = W · dcols
-                    gemm(m: inChannels, n: columns, k: rows, a: wt.baseAddress!, lda: rows,
-                         b: dcols.baseAddress!, ldb: columns, c: dxc.baseAddress!, ldc: columns)
+                dxc.withUnsafeMutableBufferPointer { dxc in  // dxᶜ [Cin, N·H·W] = W · im2col(dy)
+                    Convolution.imageProduct(weight: wt.baseAddress!, rows: inChannels, dy.baseAddress!, g,
+                                             into: dxc.baseAddress!, workspace: &columnScratch)
                 }
             }
         }

@@ -1,0 +1,125 @@
+// The three products a convolution layer needs, computed a few images at a time so that the column
+// matrix never exists whole.
+//
+// im2col(x) is k²/s² times the size of x (4× for a 4×4 kernel at stride 2): for Burgess et al.'s second
+// convolution at batch 64 it is 32 MB, written once and read back by the GEMM from memory. Cut into
+// chunks of about 1 MB, each chunk is written and read while it is still in the core's L2 cache.
+//
+// The chunks change no bit of the result:
+//   - `imageProduct` and `adjointProduct` cut the columns of C (the images): every entry of C is the same
+//     dot product in the same order, and col2im adds into each pixel in the same (ki, kj) order.
+//   - `weightGradient` cuts the shared dimension (the columns of im2col), which GEMM sums: it cuts it
+//     where GEMM's own blocks end (`GemmKernel.depthBlock`), and GEMM adds each block to C in turn.
+
+extension Convolution {
+    /// Floats of im2col columns per chunk: about 1 MB, half a Zen 5 or Sapphire Rapids core's L2.
+    public static let defaultChunkFloats = 1 << 18
+
+    /// `out[M, N·Ho·Wo] = w[M, C·k²] · im2col(x)`, with x [N, C, H, W] batch-major as `g` describes and `out`
+    /// channel-major (Conv2d's forward; ConvTranspose2d's input gradient, with x its output gradient).
+    public static func imageProduct(
+        weight w: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        into out: UnsafeMutablePointer<Float>, workspace: inout [Float], chunkFloats: Int = defaultChunkFloats
+    ) {
+        let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
+        let imageSize = g.channels &* g.height &* g.width
+        let perChunk = imagesPerChunk(g, chunkFloats)
+        let operands = UncheckedSendable((w, x, out))
+        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, workspace: &workspace) { n0, count, cols in
+            let (w, x, out) = operands.value
+            let width = count &* plane
+            im2col(x + n0 &* imageSize, cols, g.images(count))
+            gemm(m: m, n: width, k: r, a: w, lda: r, b: cols, ldb: width, c: out + n0 &* plane, ldc: columns)
+        }
+    }
+
+    /// `x = col2im(w[M, C·k²]ᵀ · dyc[M, N·Ho·Wo])`, overwriting x [N, C, H, W] (batch-major, as `g` describes);
+    /// dyc is channel-major (Conv2d's input gradient; ConvTranspose2d's forward, with dyc its input).
+    public static func adjointProduct(
+        weight w: UnsafePointer<Float>, rows m: Int, _ dyc: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        into x: UnsafeMutablePointer<Float>, workspace: inout [Float], chunkFloats: Int = defaultChunkFloats
+    ) {
+        let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
+        let imageSize = g.channels &* g.height &* g.width
+        let perChunk = imagesPerChunk(g, chunkFloats)
+        let operands = UncheckedSendable((w, dyc, x))
+        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, workspace: &workspace) { n0, count, cols in
+            let (w, dyc, x) = operands.value
+            let width = count &* plane
+            gemm(transposeA: true, m: r, n: width, k: m, a: w, lda: r, b: dyc + n0 &* plane, ldb: columns, c: cols, ldc: width)
+            col2im(cols, x + n0 &* imageSize, g.images(count))
+        }
+    }
+
+    /// `dw[M, C·k²] += dyc[M, N·Ho·Wo] · im2col(x)ᵀ`, x [N, C, H, W] batch-major as `g` describes (the weight
+    /// gradient of Conv2d; of ConvTranspose2d with dyc its channel-major input and x its output gradient).
+    /// The column matrix is built one GEMM depth block at a time: the images that block's columns come from.
+    public static func weightGradient(
+        _ dyc: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        addingTo dw: UnsafeMutablePointer<Float>, workspace: inout [Float]
+    ) {
+        let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
+        guard columns > 0 && plane > 0 else { return }
+        let imageSize = g.channels &* g.height &* g.width
+        let block = GemmKernel.depthBlock(columns)
+        // A block of `block` columns starting anywhere touches at most this many images.
+        let spanned = min(g.batch, (block &+ plane &- 2) / plane &+ 1)
+        resizeScratch(&workspace, r &* spanned &* plane)
+        workspace.withUnsafeMutableBufferPointer { space in
+            let cols = space.baseAddress!
+            var pc = 0
+            while pc < columns {
+                let depth = min(block, columns &- pc)
+                let first = pc / plane, end = (pc &+ depth &+ plane &- 1) / plane
+                let width = (end &- first) &* plane
+                im2col(x + first &* imageSize, cols, g.images(end &- first))
+                gemm(transposeB: true, m: m, n: r, k: depth, a: dyc + pc, lda: columns,
+                     b: cols + (pc &- first &* plane), ldb: width, beta: 1, c: dw, ldc: r)
+                pc &+= depth
+            }
+        }
+    }
+
+    /// Images per chunk: as many as fit `chunkFloats` column entries, at least one.
+    static func imagesPerChunk(_ g: ConvolutionGeometry, _ chunkFloats: Int) -> Int {
+        max(1, min(g.batch, chunkFloats / max(1, g.columnRows &* g.outputHeight &* g.outputWidth)))
+    }
+
+    /// Calls `body(firstImage, images, scratch)` for consecutive chunks of `perChunk` images. With more
+    /// chunks than twice the threads, each thread takes a contiguous run of chunks and runs them on its
+    /// own (kernels inside see one thread); otherwise the chunks run in turn and the kernels inside use
+    /// the threads. `scratch` holds `scratchFloats` floats, one per thread, in `workspace`.
+    static func forEachChunk(
+        images: Int, perChunk: Int, scratchFloats: Int, workspace: inout [Float],
+        _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let chunks = (images &+ perChunk &- 1) / perChunk
+        let threads = Parallel.threadCount
+        let parts = threads > 1 && chunks >= 2 &* threads ? threads : 1
+        resizeScratch(&workspace, parts &* scratchFloats)
+        workspace.withUnsafeMutableBufferPointer { space in
+            let base = space.baseAddress!
+            func run(part: Int) {
+                for chunk in (chunks &* part / parts)..<(chunks &* (part &+ 1) / parts) {
+                    let first = chunk &* perChunk
+                    body(first, min(perChunk, images &- first), base + part &* scratchFloats)
+                }
+            }
+            if parts == 1 {
+                run(part: 0)
+            } else {
+                parallelFor(parts, grain: 1) { range in
+                    Parallel.withThreadCount(1) { for part in range { run(part: part) } }
+                }
+            }
+        }
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The same convolution over `count` images (a chunk of the batch).
+    func images(_ count: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: count, channels: channels, height: height, width: width,
+                            kernelSize: kernelSize, stride: stride, padding: padding)
+    }
+}

@@ -1,0 +1,114 @@
+import Testing
+@testable import Latent
+
+/// The convolution layers build im2col a few images at a time (`ConvolutionProducts.swift`) and copy
+/// stride-2 rows sixteen floats at a time. Neither may change a bit: these tests hold them to the plain
+/// definitions with exact equality.
+@Suite("Convolution products in chunks, stride-2 vector paths")
+struct ConvolutionProductTests {
+    /// channels, height, width, kernel, stride, padding: output rows of 16, 17 (with a row of 15 or 16
+    /// inside, by kernel tap), 32 and 35 columns, so the vector steps, their ragged ends and the
+    /// scalar tails all run; one channel folds plane by plane, more channels channel by channel.
+    static let strideTwoShapes: [(Int, Int, Int, Int, Int, Int)] =
+        [(2, 32, 32, 4, 2, 1), (3, 33, 35, 3, 2, 0), (1, 64, 64, 4, 2, 1), (5, 6, 70, 4, 2, 1), (4, 9, 40, 3, 2, 1)]
+
+    @Test("im2col and col2im equal their scalar definitions exactly, on 1 and 2 threads", arguments: strideTwoShapes)
+    func strideTwo(channels: Int, height: Int, width: Int, kernelSize: Int, stride: Int, padding: Int) {
+        var generator = SeededGenerator(seed: 91)
+        let g = ConvolutionGeometry(batch: 3, channels: channels, height: height, width: width,
+                                    kernelSize: kernelSize, stride: stride, padding: padding)
+        let x = Tensor.randomNormal([3, channels, height, width], using: &generator)
+        let c = Tensor.randomNormal([g.columnRows, g.columnCount], using: &generator)
+        // The definitions: cols[(c, ki, kj), (n, oh, ow)] = x[n, c, oh·s − p + ki, ow·s − p + kj] or 0, and
+        // col2im adding each entry onto its pixel, taps in (ki, kj) order.
+        var expectedCols = [Float](repeating: 0, count: c.count)
+        var expectedImage = [Float](repeating: 0, count: x.count)
+        let (k, plane) = (kernelSize, g.outputHeight * g.outputWidth)
+        for ch in 0..<channels {
+            for ki in 0..<k {
+                for kj in 0..<k {
+                    let row = (ch * k + ki) * k + kj
+                    for n in 0..<3 {
+                        for oh in 0..<g.outputHeight {
+                            for ow in 0..<g.outputWidth {
+                                let (ih, iw) = (oh * stride - padding + ki, ow * stride - padding + kj)
+                                guard (0..<height).contains(ih) && (0..<width).contains(iw) else { continue }
+                                let pixel = ((n * channels + ch) * height + ih) * width + iw
+                                let column = row * g.columnCount + n * plane + oh * g.outputWidth + ow
+                                expectedCols[column] = x.scalars[pixel]
+                                expectedImage[pixel] += c.scalars[column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for threads in [1, 2] {
+            Parallel.withThreadCount(threads) {
+                var cols = Tensor(shape: c.shape, repeating: .nan), image = Tensor(shape: x.shape, repeating: .nan)
+                x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Convolution.im2col(x.baseAddress!, $0.baseAddress!, g) } }
+                c.withUnsafeBufferPointer { c in image.withUnsafeMutableBufferPointer { Convolution.col2im(c.baseAddress!, $0.baseAddress!, g) } }
+                #expect(cols.scalars == expectedCols, "im2col, \(threads) thread(s)")
+                #expect(image.scalars == expectedImage, "col2im, \(threads) thread(s)")
+            }
+        }
+    }
+
+    /// 9 images of 4 × 28 × 28, kernel 4, stride 2, padding 1: 196 columns per image, 1,764 in all, which
+    /// GEMM sums in two blocks of 882 — each block boundary falls inside an image.
+    static let geometry = ConvolutionGeometry(batch: 9, channels: 4, height: 28, width: 28, kernelSize: 4, stride: 2, padding: 1)
+
+    @Test("the chunked products are bit for bit the whole-batch im2col and GEMM, on 1 and 2 threads",
+          arguments: [1, 2, 4, 9])
+    func chunked(imagesPerChunk: Int) {
+        let g = Self.geometry
+        let (m, r, columns) = (5, g.columnRows, g.columnCount)
+        #expect(GemmKernel.depthBlock(columns) == 882, "the geometry no longer straddles GEMM's depth blocks")
+        var generator = SeededGenerator(seed: 92)
+        let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], using: &generator)
+        let w = Tensor.randomNormal([m, r], using: &generator)
+        let dyc = Tensor.randomNormal([m, columns], using: &generator)
+        let dw0 = Tensor.randomNormal([m, r], using: &generator)
+        let chunkFloats = r * g.outputHeight * g.outputWidth * imagesPerChunk
+        // The whole batch at once, as the layers computed it before the chunks.
+        var cols = [Float](repeating: 0, count: r * columns), dcols = cols
+        var expectedOut = [Float](repeating: 0, count: m * columns), expectedImage = x.scalars, expectedDW = dw0.scalars
+        x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Convolution.im2col(x.baseAddress!, $0.baseAddress!, g) } }
+        w.withUnsafeBufferPointer { w in
+            dyc.withUnsafeBufferPointer { dyc in
+                cols.withUnsafeBufferPointer { cols in
+                    gemm(m: m, n: columns, k: r, a: w.baseAddress!, lda: r, b: cols.baseAddress!, ldb: columns,
+                         c: &expectedOut, ldc: columns)
+                    gemm(transposeB: true, m: m, n: r, k: columns, a: dyc.baseAddress!, lda: columns, b: cols.baseAddress!,
+                         ldb: columns, beta: 1, c: &expectedDW, ldc: r)
+                }
+                gemm(transposeA: true, m: r, n: columns, k: m, a: w.baseAddress!, lda: r, b: dyc.baseAddress!, ldb: columns,
+                     c: &dcols, ldc: columns)
+            }
+        }
+        dcols.withUnsafeBufferPointer { Convolution.col2im($0.baseAddress!, &expectedImage, g) }
+        for threads in [1, 2] {
+            Parallel.withThreadCount(threads) {
+                var out = [Float](repeating: .nan, count: m * columns), image = [Float](repeating: .nan, count: x.count)
+                var dw = dw0.scalars, workspace: [Float] = []
+                w.withUnsafeBufferPointer { w in
+                    x.withUnsafeBufferPointer { x in
+                        Convolution.imageProduct(weight: w.baseAddress!, rows: m, x.baseAddress!, g, into: &out,
+                                                 workspace: &workspace, chunkFloats: chunkFloats)
+                    }
+                    dyc.withUnsafeBufferPointer { dyc in
+                        Convolution.adjointProduct(weight: w.baseAddress!, rows: m, dyc.baseAddress!, g, into: &image,
+                                                   workspace: &workspace, chunkFloats: chunkFloats)
+                        x.withUnsafeBufferPointer { x in
+                            Convolution.weightGradient(dyc.baseAddress!, rows: m, x.baseAddress!, g, addingTo: &dw,
+                                                       workspace: &workspace)
+                        }
+                    }
+                }
+                #expect(out == expectedOut, "W · im2col(x), \(threads) thread(s)")
+                #expect(image == expectedImage, "col2im(Wᵀ · dy), \(threads) thread(s)")
+                #expect(dw == expectedDW, "dW + dy · im2col(x)ᵀ, \(threads) thread(s)")
+            }
+        }
+    }
+}
