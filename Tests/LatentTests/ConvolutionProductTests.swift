@@ -55,15 +55,20 @@ struct ConvolutionProductTests {
     }
 
     /// 9 images of 4 × 28 × 28, kernel 4, stride 2, padding 1: 196 columns per image, 1,764 in all, which
-    /// GEMM sums in two blocks of 882 — each block boundary falls inside an image.
-    static let geometry = ConvolutionGeometry(batch: 9, channels: 4, height: 28, width: 28, kernelSize: 4, stride: 2, padding: 1)
+    /// GEMM sums in two blocks of 882, each boundary inside an image; and 6 images of 4 × 32 × 32: 256
+    /// columns each, 1,536 in all, two blocks of 768 = 3 whole images (where ConvTranspose2d's backward
+    /// builds each block's columns once for both products).
+    static let geometries = [
+        ConvolutionGeometry(batch: 9, channels: 4, height: 28, width: 28, kernelSize: 4, stride: 2, padding: 1),
+        ConvolutionGeometry(batch: 6, channels: 4, height: 32, width: 32, kernelSize: 4, stride: 2, padding: 1),
+    ]
 
     @Test("the chunked products are bit for bit the whole-batch im2col and GEMM, on 1 and 2 threads",
-          arguments: [1, 2, 4, 9])
-    func chunked(imagesPerChunk: Int) {
-        let g = Self.geometry
+          arguments: [0, 1], [1, 2, 4, 9])
+    func chunked(geometry: Int, imagesPerChunk: Int) {
+        let g = Self.geometries[geometry]
         let (m, r, columns) = (5, g.columnRows, g.columnCount)
-        #expect(GemmKernel.depthBlock(columns) == 882, "the geometry no longer straddles GEMM's depth blocks")
+        #expect(GemmKernel.depthBlock(columns) == [882, 768][geometry], "the geometry no longer cuts GEMM's depth blocks as intended")
         var generator = SeededGenerator(seed: 92)
         let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], using: &generator)
         let w = Tensor.randomNormal([m, r], using: &generator)
@@ -108,6 +113,19 @@ struct ConvolutionProductTests {
                 #expect(out == expectedOut, "W · im2col(x), \(threads) thread(s)")
                 #expect(image == expectedImage, "col2im(Wᵀ · dy), \(threads) thread(s)")
                 #expect(dw == expectedDW, "dW + dy · im2col(x)ᵀ, \(threads) thread(s)")
+                // Both at once, as ConvTranspose2d's backward computes them.
+                var bothOut = [Float](repeating: .nan, count: m * columns), bothDW = dw0.scalars
+                w.withUnsafeBufferPointer { w in
+                    dyc.withUnsafeBufferPointer { dyc in
+                        x.withUnsafeBufferPointer { x in
+                            Convolution.imageProductAndWeightGradient(
+                                weight: w.baseAddress!, dyc.baseAddress!, rows: m, x.baseAddress!, g, into: &bothOut,
+                                addingTo: &bothDW, workspace: &workspace)
+                        }
+                    }
+                }
+                #expect(bothOut == expectedOut, "both: W · im2col(x), \(threads) thread(s)")
+                #expect(bothDW == expectedDW, "both: dW + dy · im2col(x)ᵀ, \(threads) thread(s)")
             }
         }
     }

@@ -80,6 +80,39 @@ extension Convolution {
         }
     }
 
+    /// Both products of ConvTranspose2d's backward, which share im2col(dy): `out = w · im2col(x)` as
+    /// `imageProduct` and `dw += dyc · im2col(x)ᵀ` as `weightGradient`. When GEMM's depth blocks are whole
+    /// images, each block's columns are built once and feed both products (the same bits as the two calls);
+    /// otherwise it makes the two calls.
+    public static func imageProductAndWeightGradient(
+        weight w: UnsafePointer<Float>, _ dyc: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>,
+        _ g: ConvolutionGeometry, into out: UnsafeMutablePointer<Float>, addingTo dw: UnsafeMutablePointer<Float>,
+        workspace: inout [Float]
+    ) {
+        let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
+        guard columns > 0 && plane > 0 else { return }
+        let block = GemmKernel.depthBlock(columns)
+        guard block % plane == 0 else {
+            imageProduct(weight: w, rows: m, x, g, into: out, workspace: &workspace)
+            weightGradient(dyc, rows: m, x, g, addingTo: dw, workspace: &workspace)
+            return
+        }
+        let imageSize = g.channels &* g.height &* g.width
+        resizeScratch(&workspace, r &* block)
+        workspace.withUnsafeMutableBufferPointer { space in
+            let cols = space.baseAddress!
+            var pc = 0
+            while pc < columns {
+                let depth = min(block, columns &- pc)
+                im2col(x + (pc / plane) &* imageSize, cols, g.images(depth / plane))
+                gemm(m: m, n: depth, k: r, a: w, lda: r, b: cols, ldb: depth, c: out + pc, ldc: columns)
+                gemm(transposeB: true, m: m, n: r, k: depth, a: dyc + pc, lda: columns, b: cols, ldb: depth,
+                     beta: 1, c: dw, ldc: r)
+                pc &+= depth
+            }
+        }
+    }
+
     /// Images per chunk: as many as fit `chunkFloats` column entries, at least one.
     static func imagesPerChunk(_ g: ConvolutionGeometry, _ chunkFloats: Int) -> Int {
         max(1, min(g.batch, chunkFloats / max(1, g.columnRows &* g.outputHeight &* g.outputWidth)))

@@ -99,17 +99,27 @@ public enum Convolution {
                     }
                     continue
                 }
+                // Writes may run up to 16 floats past an output row (into the next one, written after it)
+                // but never past this row of cols, which is this thread's.
+                let stop = destination + columnCount
+                @inline(__always) func zero(_ out: UnsafeMutablePointer<Float>, _ count: Int) {
+                    if count <= 16 && out + 16 <= stop {
+                        UnsafeMutableRawPointer(out).storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                    } else {
+                        out.update(repeating: 0, count: count)
+                    }
+                }
                 for n in 0..<batch {
                     let image = source + n &* imageSize
                     let outPlane = destination + n &* plane
                     for oh in 0..<ho {
                         let out = outPlane + oh &* wo
                         if oh < ohStart || oh >= ohEnd {
-                            out.update(repeating: 0, count: wo)
+                            zero(out, wo)
                             continue
                         }
                         let inRow = image + ((oh &* s &- p &+ ki) &* w &- p &+ kj)  // inRow[ow·s] is x[…, iw]
-                        if owStart > 0 { out.update(repeating: 0, count: owStart) }
+                        if owStart > 0 { zero(out, owStart) }
                         if s == 1 {
                             (out + owStart).update(from: inRow + owStart, count: owEnd &- owStart)
                         } else {
@@ -117,8 +127,7 @@ public enum Convolution {
                             if s == 2 {
                                 // Sixteen outputs at a time: the even ones of 32 consecutive inputs. The last
                                 // step may run past owEnd (a row of 15 is common): those entries are zeroed
-                                // below or belong to the next output row, written after this one.
-                                let stop = destination + columnCount  // this row of cols, this thread's
+                                // below or belong to the next output row.
                                 while ow < owEnd && out + (ow &+ 16) <= stop && inRow + (ow &* 2 &+ 32) <= end {
                                     let source = UnsafeRawPointer(inRow + ow &* 2)
                                     let evens = Convolution.evenLanes(source.loadUnaligned(as: SIMD16<Float>.self),
@@ -132,7 +141,7 @@ public enum Convolution {
                                 ow &+= 1
                             }
                         }
-                        if owEnd < wo { (out + owEnd).update(repeating: 0, count: wo &- owEnd) }
+                        if owEnd < wo { zero(out + owEnd, wo &- owEnd) }
                     }
                 }
             }

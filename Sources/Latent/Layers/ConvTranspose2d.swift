@@ -128,15 +128,15 @@ public final class ConvTranspose2d: Layer, CustomStringConvertible {
         }
         dy.withUnsafeBufferPointer { dy in
             cachedInput.withUnsafeBufferPointer { xc in
-                weight.grad.withUnsafeMutableBufferPointer { dw in  // dW [Cin, Cout·k²] += xᶜ · im2col(dy)ᵀ
-                    Convolution.weightGradient(xc.baseAddress!, rows: inChannels, dy.baseAddress!, g,
-                                               addingTo: dw.baseAddress!, workspace: &columnScratch)
-                }
-            }
-            weight.value.withUnsafeBufferPointer { wt in
-                dxc.withUnsafeMutableBufferPointer { dxc in  // dxᶜ [Cin, N·H·W] = W · im2col(dy)
-                    Convolution.imageProduct(weight: wt.baseAddress!, rows: inChannels, dy.baseAddress!, g,
-                                             into: dxc.baseAddress!, workspace: &columnScratch)
+                weight.value.withUnsafeBufferPointer { wt in
+                    weight.grad.withUnsafeMutableBufferPointer { dw in
+                        dxc.withUnsafeMutableBufferPointer { dxc in
+                            // dxᶜ [Cin, N·H·W] = W · im2col(dy); dW [Cin, Cout·k²] += xᶜ · im2col(dy)ᵀ
+                            Convolution.imageProductAndWeightGradient(
+                                weight: wt.baseAddress!, xc.baseAddress!, rows: inChannels, dy.baseAddress!, g,
+                                into: dxc.baseAddress!, addingTo: dw.baseAddress!, workspace: &columnScratch)
+                        }
+                    }
                 }
             }
         }
