@@ -67,7 +67,7 @@ struct ConvolutionProductTests {
           arguments: [0, 1], [1, 2, 4, 9])
     func chunked(geometry: Int, imagesPerChunk: Int) {
         let g = Self.geometries[geometry]
-        let (m, r, columns) = (5, g.columnRows, g.columnCount)
+        let (m, r, columns) = (16, g.columnRows, g.columnCount)  // 16·64·1764 multiply-adds: above the fork threshold
         #expect(GemmKernel.depthBlock(columns) == [882, 768][geometry], "the geometry no longer cuts GEMM's depth blocks as intended")
         var generator = SeededGenerator(seed: 92)
         let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], using: &generator)

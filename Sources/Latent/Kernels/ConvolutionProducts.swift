@@ -25,7 +25,8 @@ extension Convolution {
         let imageSize = g.channels &* g.height &* g.width
         let perChunk = imagesPerChunk(g, chunkFloats)
         let operands = UncheckedSendable((w, x, out))
-        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, workspace: &workspace) { n0, count, cols in
+        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, work: m &* r &* columns,
+                     workspace: &workspace) { n0, count, cols in
             let (w, x, out) = operands.value
             let width = count &* plane
             im2col(x + n0 &* imageSize, cols, g.images(count))
@@ -43,7 +44,8 @@ extension Convolution {
         let imageSize = g.channels &* g.height &* g.width
         let perChunk = imagesPerChunk(g, chunkFloats)
         let operands = UncheckedSendable((w, dyc, x))
-        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, workspace: &workspace) { n0, count, cols in
+        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, work: m &* r &* columns,
+                     workspace: &workspace) { n0, count, cols in
             let (w, dyc, x) = operands.value
             let width = count &* plane
             gemm(transposeA: true, m: r, n: width, k: m, a: w, lda: r, b: dyc + n0 &* plane, ldb: columns, c: cols, ldc: width)
@@ -64,18 +66,36 @@ extension Convolution {
         let block = GemmKernel.depthBlock(columns)
         // A block of `block` columns starting anywhere touches at most this many images.
         let spanned = min(g.batch, (block &+ plane &- 2) / plane &+ 1)
-        resizeScratch(&workspace, r &* spanned &* plane)
+        // Threads split the rows of im2col (the columns of dW): each builds and multiplies its own rows
+        // through every block, one fork for the whole product.
+        let threads = Parallel.threadCount
+        let parts = threads > 1 && r >= 2 &* threads && m &* r &* columns >= GemmKernel.parallelThreshold ? threads : 1
+        let partRows = (r &+ parts &- 1) / parts
+        reserveScratch(&workspace, parts &* partRows &* spanned &* plane)
         workspace.withUnsafeMutableBufferPointer { space in
-            let cols = space.baseAddress!
-            var pc = 0
-            while pc < columns {
-                let depth = min(block, columns &- pc)
-                let first = pc / plane, end = (pc &+ depth &+ plane &- 1) / plane
-                let width = (end &- first) &* plane
-                im2col(x + first &* imageSize, cols, g.images(end &- first))
-                gemm(transposeB: true, m: m, n: r, k: depth, a: dyc + pc, lda: columns,
-                     b: cols + (pc &- first &* plane), ldb: width, beta: 1, c: dw, ldc: r)
-                pc &+= depth
+            let shared = UncheckedSendable((dyc, x, dw, space.baseAddress!))
+            func run(part: Int) {
+                let (dyc, x, dw, base) = shared.value
+                let rows = min(r, part &* partRows)..<min(r, (part &+ 1) &* partRows)
+                guard !rows.isEmpty else { return }
+                let cols = base + part &* partRows &* spanned &* plane
+                var pc = 0
+                while pc < columns {
+                    let depth = min(block, columns &- pc)
+                    let first = pc / plane, end = (pc &+ depth &+ plane &- 1) / plane
+                    let width = (end &- first) &* plane
+                    im2col(x + first &* imageSize, cols, g.images(end &- first), rows: rows)
+                    gemm(transposeB: true, m: m, n: rows.count, k: depth, a: dyc + pc, lda: columns,
+                         b: cols + (pc &- first &* plane), ldb: width, beta: 1, c: dw + rows.lowerBound, ldc: r)
+                    pc &+= depth
+                }
+            }
+            if parts == 1 {
+                run(part: 0)
+            } else {
+                parallelFor(parts, grain: 1) { range in
+                    Parallel.withThreadCount(1) { for part in range { run(part: part) } }
+                }
             }
         }
     }
@@ -98,7 +118,7 @@ extension Convolution {
             return
         }
         let imageSize = g.channels &* g.height &* g.width
-        resizeScratch(&workspace, r &* block)
+        reserveScratch(&workspace, r &* block)
         workspace.withUnsafeMutableBufferPointer { space in
             let cols = space.baseAddress!
             var pc = 0
@@ -119,23 +139,29 @@ extension Convolution {
     }
 
     /// Calls `body(firstImage, images, scratch)` for consecutive chunks of `perChunk` images. With more
-    /// chunks than twice the threads, each thread takes a contiguous run of chunks and runs them on its
-    /// own (kernels inside see one thread); otherwise the chunks run in turn and the kernels inside use
-    /// the threads. `scratch` holds `scratchFloats` floats, one per thread, in `workspace`.
+    /// chunks than twice the threads and `work` (multiply-adds) worth a fork, each thread takes a
+    /// contiguous run of chunks and runs them on its own (kernels inside see one thread); otherwise the
+    /// chunks run in turn and the kernels inside use the threads as they see fit. `scratch` holds
+    /// `scratchFloats` floats, one per thread, in `workspace`.
     static func forEachChunk(
-        images: Int, perChunk: Int, scratchFloats: Int, workspace: inout [Float],
+        images: Int, perChunk: Int, scratchFloats: Int, work: Int, workspace: inout [Float],
         _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void
     ) {
-        let chunks = (images &+ perChunk &- 1) / perChunk
+        let needed = (images &+ perChunk &- 1) / perChunk
         let threads = Parallel.threadCount
-        let parts = threads > 1 && chunks >= 2 &* threads ? threads : 1
-        resizeScratch(&workspace, parts &* scratchFloats)
+        let parts = threads > 1 && needed >= 2 &* threads && work >= GemmKernel.parallelThreshold ? threads : 1
+        // As many chunks for each thread (7 chunks on 2 threads would leave one thread a chunk behind);
+        // the chunks get smaller, never larger, so `scratchFloats` still holds one.
+        let chunks = (needed &+ parts &- 1) / parts &* parts
+        let size = (images &+ chunks &- 1) / chunks
+        reserveScratch(&workspace, parts &* scratchFloats)
         workspace.withUnsafeMutableBufferPointer { space in
             let base = space.baseAddress!
             func run(part: Int) {
                 for chunk in (chunks &* part / parts)..<(chunks &* (part &+ 1) / parts) {
-                    let first = chunk &* perChunk
-                    body(first, min(perChunk, images &- first), base + part &* scratchFloats)
+                    let first = chunk &* size
+                    guard first < images else { continue }
+                    body(first, min(size, images &- first), base + part &* scratchFloats)
                 }
             }
             if parts == 1 {

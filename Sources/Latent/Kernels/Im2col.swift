@@ -69,7 +69,10 @@ public enum Convolution {
     }
 
     /// Fills `cols` [C·k·k, N·Ho·Wo] with the receptive fields of `x` [N, C, H, W] (zeros in the padding).
-    public static func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry) {
+    /// With `rows`, only those rows of cols are built, stored from `cols` on.
+    public static func im2col(
+        _ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, rows: Range<Int>? = nil
+    ) {
         let k = g.kernelSize, s = g.stride, p = g.padding
         let (ho, wo, h, w, batch) = (g.outputHeight, g.outputWidth, g.height, g.width, g.batch)
         let plane = ho &* wo, columnCount = g.columnCount, imageSize = g.channels &* h &* w
@@ -78,12 +81,14 @@ public enum Convolution {
         let end = x + batch &* imageSize  // loads of 32 floats for stride 2 stay below this
         let shared = UncheckedSendable((x, cols, rowRanges, columnRanges))
         // One item = one row (c, ki, kj) of cols: every image's Ho·Wo entries for that kernel tap.
-        parallelFor(g.columnRows, grain: max(1, 16384 / max(columnCount, 1))) { range in
+        let built = rows ?? 0..<g.columnRows
+        parallelFor(built.count, grain: max(1, 16384 / max(columnCount, 1))) { range in
             let (x, cols, rowRanges, columnRanges) = shared.value
-            for row in range {
+            for item in range {
+                let row = built.lowerBound &+ item
                 let c = row / (k &* k), ki = (row / k) % k, kj = row % k
                 let (ohStart, ohEnd) = rowRanges[ki], (owStart, owEnd) = columnRanges[kj]
-                let destination = cols + row &* columnCount
+                let destination = cols + item &* columnCount
                 let source = x + c &* h &* w
                 if plane < smallPlane {
                     for oh in 0..<ho {
@@ -351,4 +356,12 @@ public enum Convolution {
 @inline(__always)
 func resizeScratch(_ buffer: inout [Float], _ count: Int) {
     if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
+}
+
+/// Makes `buffer` hold at least `count` floats (a workspace several products share: it only grows, so
+/// products of different sizes do not reallocate it in turn). The contents are left for the caller to
+/// overwrite.
+@inline(__always)
+func reserveScratch(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
 }
