@@ -102,8 +102,8 @@ extension Convolution {
 
     /// Both products of ConvTranspose2d's backward, which share im2col(dy): `out = w · im2col(x)` as
     /// `imageProduct` and `dw += dyc · im2col(x)ᵀ` as `weightGradient`. When GEMM's depth blocks are whole
-    /// images, each block's columns are built once and feed both products (the same bits as the two calls);
-    /// otherwise it makes the two calls.
+    /// images and there is one thread, each block's columns are built once and feed both products (the
+    /// same bits as the two calls); otherwise it makes the two calls.
     public static func imageProductAndWeightGradient(
         weight w: UnsafePointer<Float>, _ dyc: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>,
         _ g: ConvolutionGeometry, into out: UnsafeMutablePointer<Float>, addingTo dw: UnsafeMutablePointer<Float>,
@@ -112,7 +112,9 @@ extension Convolution {
         let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
         guard columns > 0 && plane > 0 else { return }
         let block = GemmKernel.depthBlock(columns)
-        guard block % plane == 0 else {
+        // On several threads the two products split the work better apart (images for one, rows of
+        // im2col for the other) than one loop over the blocks could.
+        guard block % plane == 0 && Parallel.threadCount == 1 else {
             imageProduct(weight: w, rows: m, x, g, into: out, workspace: &workspace)
             weightGradient(dyc, rows: m, x, g, addingTo: dw, workspace: &workspace)
             return
