@@ -8,21 +8,28 @@
 #   (f = 64, z = 512), burgess-vae, cvae, m2; jpeg decode and decode + crop to 64×64.
 # The raw output goes to LOG; the table (CPU named, load average at start) to stdout. Run it on a quiet
 # machine: other processes on the same cores change the ratios. LATENT_PYTHON (or python3) must have
-# torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts).
+# torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts); THREADS
+# (default 1,2) the thread counts; CASES (default: all, as listed above) a subset, e.g.
+# CASES="gemm burgess-vae celeba-vae64 jpeg" (celeba-vae64 is celeba-vae at the seed's size).
 set -euo pipefail
 log=${1:-bench-all.log}
 rounds=${ROUNDS:-2}
+threads=${THREADS:-1,2}
+cases=${CASES:-gemm ae vae dense-vae celeba-vae burgess-vae cvae m2 celeba-vae64 jpeg}
 swift build -c release --product latent-bench >&2
 bench=.build/release/latent-bench
 : > "$log"
 run() { echo "## $*" >> "$log"; "$bench" "$@" >> "$log" 2>&1; }
 
-run gemm --sizes 1024 --threads 1,2 --compare
-for case in ae vae dense-vae celeba-vae burgess-vae cvae m2; do
-    run model "$case" --threads 1,2 --compare --rounds "$rounds" --no-profile
+for case in $cases; do
+    case $case in
+    gemm) run gemm --sizes 1024 --threads "$threads" --compare ;;
+    jpeg) run jpeg --threads "$threads" --compare --rounds "$rounds" ;;
+    celeba-vae64) run model celeba-vae --filters 64 --nz 512 --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
+    ae|vae|dense-vae|celeba-vae|burgess-vae|cvae|m2) run model "$case" --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
+    *) echo "bench-all: unknown case '$case' in CASES (gemm, ae, vae, dense-vae, celeba-vae, burgess-vae, cvae, m2, celeba-vae64, jpeg)" >&2; exit 2 ;;
+    esac
 done
-run model celeba-vae --filters 64 --nz 512 --threads 1,2 --compare --rounds "$rounds" --no-profile
-run jpeg --threads 1,2 --compare --rounds "$rounds"
 
 python3 - "$log" <<'EOF'
 import re, sys
