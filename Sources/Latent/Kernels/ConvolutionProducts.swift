@@ -23,10 +23,8 @@ extension Convolution {
     ) {
         let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
         let imageSize = g.channels &* g.height &* g.width
-        let perChunk = imagesPerChunk(g, chunkFloats)
         let operands = UncheckedSendable((w, x, out))
-        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, work: m &* r &* columns,
-                     workspace: &workspace) { n0, count, cols in
+        forEachChunk(g, rows: m, chunkFloats: chunkFloats, workspace: &workspace) { n0, count, cols in
             let (w, x, out) = operands.value
             let width = count &* plane
             im2col(x + n0 &* imageSize, cols, g.images(count))
@@ -42,10 +40,8 @@ extension Convolution {
     ) {
         let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
         let imageSize = g.channels &* g.height &* g.width
-        let perChunk = imagesPerChunk(g, chunkFloats)
         let operands = UncheckedSendable((w, dyc, x))
-        forEachChunk(images: g.batch, perChunk: perChunk, scratchFloats: r &* perChunk &* plane, work: m &* r &* columns,
-                     workspace: &workspace) { n0, count, cols in
+        forEachChunk(g, rows: m, chunkFloats: chunkFloats, workspace: &workspace) { n0, count, cols in
             let (w, dyc, x) = operands.value
             let width = count &* plane
             gemm(transposeA: true, m: r, n: width, k: m, a: w, lda: r, b: dyc + n0 &* plane, ldb: columns, c: cols, ldc: width)
@@ -90,13 +86,7 @@ extension Convolution {
                     pc &+= depth
                 }
             }
-            if parts == 1 {
-                run(part: 0)
-            } else {
-                parallelFor(parts, grain: 1) { range in
-                    Parallel.withThreadCount(1) { for part in range { run(part: part) } }
-                }
-            }
+            runParts(parts, run)
         }
     }
 
@@ -135,23 +125,23 @@ extension Convolution {
         }
     }
 
-    /// Images per chunk: as many as fit `chunkFloats` column entries, at least one.
-    static func imagesPerChunk(_ g: ConvolutionGeometry, _ chunkFloats: Int) -> Int {
-        max(1, min(g.batch, chunkFloats / max(1, g.columnRows &* g.outputHeight &* g.outputWidth)))
-    }
-
-    /// Calls `body(firstImage, images, scratch)` for consecutive chunks of `perChunk` images. With more
-    /// chunks than twice the threads and `work` (multiply-adds) worth a fork, each thread takes a
-    /// contiguous run of chunks and runs them on its own (kernels inside see one thread); otherwise the
-    /// chunks run in turn and the kernels inside use the threads as they see fit. `scratch` holds
-    /// `scratchFloats` floats, one per thread, in `workspace`.
+    /// Calls `body(firstImage, images, scratch)` for consecutive chunks of the batch of `g`, each as many
+    /// images as fit `chunkFloats` column entries (at least one); `rows` is M, the rows of the product.
+    /// With more chunks than twice the threads and work (M·C·k²·N·Ho·Wo multiply-adds) worth a fork, each
+    /// thread takes a contiguous run of chunks and runs them on its own (kernels inside see one thread);
+    /// otherwise the chunks run in turn and the kernels inside use the threads as they see fit. `scratch`
+    /// holds one chunk's columns, one per thread, in `workspace`.
     static func forEachChunk(
-        images: Int, perChunk: Int, scratchFloats: Int, work: Int, workspace: inout [Float],
+        _ g: ConvolutionGeometry, rows m: Int, chunkFloats: Int, workspace: inout [Float],
         _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void
     ) {
+        let (images, chunkEntries) = (g.batch, g.columnRows &* g.outputHeight &* g.outputWidth)  // per image
+        let perChunk = max(1, min(images, chunkFloats / max(1, chunkEntries)))
+        let scratchFloats = chunkEntries &* perChunk
         let needed = (images &+ perChunk &- 1) / perChunk
         let threads = Parallel.threadCount
-        let parts = threads > 1 && needed >= 2 &* threads && work >= GemmKernel.parallelThreshold ? threads : 1
+        let worth = m &* chunkEntries &* images >= GemmKernel.parallelThreshold
+        let parts = threads > 1 && needed >= 2 &* threads && worth ? threads : 1
         // As many chunks for each thread (7 chunks on 2 threads would leave one thread a chunk behind);
         // the chunks get smaller, never larger, so `scratchFloats` still holds one.
         let chunks = (needed &+ parts &- 1) / parts &* parts
@@ -159,19 +149,24 @@ extension Convolution {
         reserveScratch(&workspace, parts &* scratchFloats)
         workspace.withUnsafeMutableBufferPointer { space in
             let base = space.baseAddress!
-            func run(part: Int) {
+            runParts(parts) { part in
                 for chunk in (chunks &* part / parts)..<(chunks &* (part &+ 1) / parts) {
                     let first = chunk &* size
                     guard first < images else { continue }
                     body(first, min(size, images &- first), base + part &* scratchFloats)
                 }
             }
-            if parts == 1 {
-                run(part: 0)
-            } else {
-                parallelFor(parts, grain: 1) { range in
-                    Parallel.withThreadCount(1) { for part in range { run(part: part) } }
-                }
+        }
+    }
+
+    /// `run(part)` for part in 0..<parts: on the calling thread for one part, else one part per thread,
+    /// each on its own (kernels inside see one thread).
+    static func runParts(_ parts: Int, _ run: (Int) -> Void) {
+        if parts == 1 {
+            run(0)
+        } else {
+            parallelFor(parts, grain: 1) { range in
+                Parallel.withThreadCount(1) { for part in range { run(part) } }
             }
         }
     }
