@@ -15,12 +15,31 @@ let environment = ProcessInfo.processInfo.environment
 var codegen: [SwiftSetting] = []
 #if arch(x86_64)
 if environment["LATENT_PORTABLE"] == nil {
-    codegen.append(.unsafeFlags(["-target-cpu", environment["LATENT_TARGET_CPU"] ?? "native"]))
+    let targetCPU = environment["LATENT_TARGET_CPU"] ?? "native"
+    codegen.append(.unsafeFlags(["-target-cpu", targetCPU]))
     if environment["LATENT_TARGET_CPU"] != nil { codegen.append(.define("LATENT_CUSTOM_TARGET_CPU")) }
+    // GEMM's register tile depends on the vector registers: 32 × 512-bit with AVX-512 hold a 12 × 32
+    // tile of floats; AVX2's 16 × 256-bit hold 6 × 16 (the wide tile would spill). Both give the same
+    // bits (every element is one fused multiply-add chain in the same order).
+    if usesAVX512(targetCPU) { codegen.append(.define("LATENT_AVX512")) }
 } else {
     codegen.append(.define("LATENT_PORTABLE_BUILD"))  // latent-bench says what the kernels were built for
 }
 #endif
+/// True when code built for `targetCPU` may use AVX-512 (`native`: when the building machine has it).
+func usesAVX512(_ targetCPU: String) -> Bool {
+    if targetCPU == "native" {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").first { $0.hasPrefix("flags") }?
+            .split(separator: " ").contains("avx512f") ?? false
+    }
+    let avx512CPUs: Set<String> = [
+        "x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+        "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids",
+        "graniterapids-d", "znver4", "znver5",
+    ]
+    return avx512CPUs.contains(targetCPU)
+}
 // Let Float.squareRoot() (which goes through a C shim) become one instruction: with C's default
 // math-errno, every lane of SIMD16.squareRoot() turns into a compare and a possible call to sqrtf, so
 // nothing using it vectorizes (measured: Adam's update 2x slower).

@@ -212,7 +212,8 @@ func cpuDescription() -> String {
     #else
     let build = "kernels built for arm64: NEON (128-bit)" + (flags.contains("sve") ? "; the CPU also has SVE" : "")
     #endif
-    return "CPU: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(build)"
+    let tile = gemmRegisterTile
+    return "CPU: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(build); GEMM tile \(tile.rows)×\(tile.columns)"
 }
 
 /// The core's design for the x86 families these benchmarks have met (nil for others): the name the CPU

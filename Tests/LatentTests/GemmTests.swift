@@ -127,8 +127,8 @@ struct GemmTests {
     @Test("ragged tiles of every height and width go through the right edge kernel",
           arguments: Array(1...12), [1, 4, 15, 16, 17, 31, 32])
     func raggedTiles(height: Int, width: Int) {
-        // One full 12 × 32 tile row/column plus the ragged part, so full and edge tiles meet.
-        for (m, n) in [(height, width), (12 + height, 32 + width)] {
+        // One full register tile row/column plus the ragged part, so full and edge tiles meet.
+        for (m, n) in [(height, width), (GemmKernel.mr + height, GemmKernel.nr + width)] {
             expectMatchesReference(GemmCase(m: m, n: n, k: 9, alpha: 0.75, beta: 0.5))
         }
     }
@@ -194,5 +194,71 @@ struct GemmThreadTests {
         let one = Parallel.withThreadCount(1) { runGemm(problem).fast }
         let two = Parallel.withThreadCount(2) { runGemm(problem).fast }
         #expect(one == two, "\(problem.testDescription): 1 and 2 threads differ")
+    }
+}
+
+/// The bits `gemm` promises, written out one element at a time: along k, the depth blocks of
+/// `GemmKernel.depthBlock(k)`; in each block, one chain of fused multiply-adds from zero in order of p;
+/// the block's sum times alpha is added to C (the first block to beta · C, beta ∈ {0, 1}). The register
+/// tile, the packing and the thread count must not change a bit of this, so every build (AVX-512's
+/// 12 × 32 tile, AVX2's and arm64's 6 × 16) gives the same C.
+func fusedChainGemm(_ p: GemmCase, a: [Float], b: [Float], c: inout [Float]) {
+    precondition(p.beta == 0 || p.beta == 1)
+    let block = GemmKernel.depthBlock(p.k)
+    for i in 0..<p.m {
+        for j in 0..<p.n {
+            var start = 0
+            while start < p.k {
+                let end = min(p.k, start + block)
+                var sum: Float = 0
+                for q in start..<end {
+                    let aiq = p.transposeA ? a[q * p.aLayout.ld + i] : a[i * p.aLayout.ld + q]
+                    let bqj = p.transposeB ? b[j * p.bLayout.ld + q] : b[q * p.bLayout.ld + j]
+                    sum = sum.addingProduct(aiq, bqj)
+                }
+                let index = i * p.cLayout.ld + j
+                c[index] = start == 0 && p.beta == 0 ? p.alpha * sum : c[index] + p.alpha * sum
+                start = end
+            }
+        }
+    }
+}
+
+@Suite("GEMM bits", .serialized)
+struct GemmBitTests {
+    /// Whole and ragged tiles of both register-tile shapes, one and several depth blocks, skinny C
+    /// (computed transposed), large enough to go parallel.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (5, 7, 3), (6, 16, 9), (12, 32, 9), (13, 33, 17), (7, 20, 1100), (128, 20, 400),
+        (20, 400, 128), (127, 129, 65), (64, 1000, 27), (100, 100, 300), (2000, 20, 40), (30, 40, 2100),
+    ]
+
+    @Test("each element is one fused multiply-add chain per depth block, on 1 and 2 threads",
+          arguments: shapes, [1, 2])
+    func fusedChains(shape: (Int, Int, Int), threads: Int) {
+        for (ta, tb) in transpositions {
+            for (alpha, beta) in [(Float(1), Float(0)), (0.75, 1)] {
+                let p = GemmCase(m: shape.0, n: shape.1, k: shape.2, transposeA: ta, transposeB: tb,
+                                 alpha: alpha, beta: beta, padA: 1, padB: 2, padC: 3)
+                var rng = SeededGenerator(seed: 11)
+                func matrix(_ layout: (rows: Int, ld: Int)) -> [Float] {
+                    (0..<max(layout.rows * layout.ld, 1)).map { _ in Float.random(in: -1...1, using: &rng) }
+                }
+                let a = matrix(p.aLayout), b = matrix(p.bLayout)
+                var expected = matrix(p.cLayout)
+                var actual = expected
+                fusedChainGemm(p, a: a, b: b, c: &expected)
+                Parallel.withThreadCount(threads) {
+                    gemm(transposeA: ta, transposeB: tb, m: p.m, n: p.n, k: p.k, alpha: alpha, a: a,
+                         lda: p.aLayout.ld, b: b, ldb: p.bLayout.ld, beta: beta, c: &actual, ldc: p.cLayout.ld)
+                }
+                let first = actual.indices.first { actual[$0].bitPattern != expected[$0].bitPattern }
+                #expect(first == nil, """
+                    \(p.testDescription), \(threads) thread(s), tile \(GemmKernel.mr)×\(GemmKernel.nr): \
+                    C[\((first ?? 0) / p.cLayout.ld), \((first ?? 0) % p.cLayout.ld)] = \(actual[first ?? 0]), \
+                    the fused chain gives \(expected[first ?? 0])
+                    """)
+            }
+        }
     }
 }

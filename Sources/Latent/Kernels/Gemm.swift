@@ -45,3 +45,7 @@ public func referenceGemm(
         }
     }
 }
+
+/// The register tile `gemm` was built with, rows × columns of C per microkernel call: 12 × 32 where the
+/// compiler may use AVX-512, 6 × 16 elsewhere (AVX2, arm64, the portable build). Same bits either way.
+public var gemmRegisterTile: (rows: Int, columns: Int) { (GemmKernel.mr, GemmKernel.nr) }

@@ -22,12 +22,8 @@
 /// rows of C between them; a cost estimate picks one. Products below
 /// `parallelThreshold` multiply-adds stay on the calling thread.
 enum GemmKernel {
-    /// Rows of the register tile.
-    static let mr = 12
-    /// Columns of the register tile (SIMD16 vectors × 16).
-    static let nr = 32
-    /// Rows of C per packed A block (a multiple of `mr`).
-    static let mc = 120
+    // The register tile (mr × nr), the rows of C per packed A block (mc) and the smallest edge kernel
+    // depend on the vector registers: GemmMicrokernels.swift (AVX-512) or GemmMicrokernels256.swift.
     /// Largest depth of one packed block, shared by the A block and the B panel (blocks are evened out).
     static let kc = 1024
     /// Columns of C per packed B panel (a multiple of `nr`).
@@ -66,9 +62,10 @@ enum GemmKernel {
     /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
     /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
     static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
-        // Rows come in tiles of 12, the last rounded up to 4, 8 or 12; columns in 32s, the last to 16 or 32.
-        func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, 4) }
-        func paddedColumns(_ x: Int) -> Int { x / nr &* nr &+ roundUp(x % nr, 16) }
+        // Rows come in tiles of mr, the last rounded up to a multiple of edgeRows (12: to 4, 8 or 12);
+        // columns in tiles of nr, the last to a multiple of edgeColumns.
+        func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, edgeRows) }
+        func paddedColumns(_ x: Int) -> Int { x / nr &* nr &+ roundUp(x % nr, edgeColumns) }
         let direct = paddedRows(m) &* paddedColumns(n)
         let transposed = paddedRows(n) &* paddedColumns(m)
         // Transposed stores go through a scratch tile; demand a 15% gain before paying for that.
@@ -277,6 +274,7 @@ enum GemmKernel {
                 }
             }
         } else if height == mr {
+            #if LATENT_AVX512
             // op(A)[i, p] = A[i, p]: 16 steps at a time, the 12 rows (and 4 zero rows) transposed in
             // registers; each step's first 12 lanes are its group (the 4 extra lanes are overwritten by
             // the next step's store, and the last step stores only 12).
@@ -310,6 +308,32 @@ enum GemmKernel {
                 target.storeBytes(of: t.15.highHalf.lowHalf, toByteOffset: 752, as: SIMD4<Float>.self)
                 p &+= 16
             }
+            #else
+            // op(A)[i, p] = A[i, p]: 8 steps at a time, the 6 rows (and 2 zero rows) transposed in
+            // registers; each step's first 6 lanes are its group (the 2 extra lanes are overwritten by
+            // the next step's store, and the last step stores only 6).
+            var p = 0
+            while p &+ 8 <= depth {
+                let source = UnsafeRawPointer(a + (row &* lda &+ column &+ p))
+                let stride = lda &* 4
+                func load(_ r: Int) -> SIMD8<Float> {
+                    source.loadUnaligned(fromByteOffset: r &* stride, as: SIMD8<Float>.self)
+                }
+                let zero = SIMD8<Float>()
+                let t = transpose8((load(0), load(1), load(2), load(3), load(4), load(5), zero, zero))
+                let target = UnsafeMutableRawPointer(out + p &* mr)
+                target.storeBytes(of: t.0, toByteOffset: 0, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.1, toByteOffset: 24, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.2, toByteOffset: 48, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.3, toByteOffset: 72, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.4, toByteOffset: 96, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.5, toByteOffset: 120, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.6, toByteOffset: 144, as: SIMD8<Float>.self)
+                target.storeBytes(of: t.7.lowHalf, toByteOffset: 168, as: SIMD4<Float>.self)
+                target.storeBytes(of: t.7.highHalf.lowHalf, toByteOffset: 184, as: SIMD2<Float>.self)
+                p &+= 8
+            }
+            #endif
             for r in 0..<mr {
                 let source = a + ((row &+ r) &* lda &+ column)
                 var target = out + (p &* mr &+ r)
@@ -461,6 +485,31 @@ enum GemmKernel {
              low(r.6, r.14), high(r.6, r.14), low(r.7, r.15), high(r.7, r.15))
         }
         return round(round(round(round(block))))
+    }
+
+    /// Eight SIMD8 rows: an 8 × 8 block of floats.
+    typealias Block8 = (
+        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+    )
+
+    /// The transpose of an 8 × 8 block: three rounds of the same perfect shuffle as `transpose16`.
+    @inline(__always)
+    static func transpose8(_ block: Block8) -> Block8 {
+        @inline(__always)
+        func low(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3])
+        }
+        @inline(__always)
+        func high(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7])
+        }
+        @inline(__always)
+        func round(_ r: Block8) -> Block8 {
+            (low(r.0, r.4), high(r.0, r.4), low(r.1, r.5), high(r.1, r.5),
+             low(r.2, r.6), high(r.2, r.6), low(r.3, r.7), high(r.3, r.7))
+        }
+        return round(round(round(block)))
     }
 
     static func roundUp(_ x: Int, _ multiple: Int) -> Int { (x &+ multiple &- 1) / multiple &* multiple }

@@ -1,4 +1,6 @@
-// The register-tile kernels of `GemmKernel`: one loop, written out for each tile shape.
+// The register-tile kernels of `GemmKernel` for CPUs with AVX-512 (32 vector registers of 16 floats):
+// one loop, written out for each tile shape. (Without AVX-512, GemmMicrokernels256.swift has the 6 × 16
+// tile instead: these would spill half their accumulators to memory.)
 //
 // Each kernel keeps its rows × vectors accumulators in named SIMD16 variables so they live in vector
 // registers (AVX-512 has 32; the 12×32 tile uses 24 accumulators, 2 for B and 1 for the broadcast A
@@ -7,7 +9,17 @@
 // ragged edges of C (few rows, or at most 16 columns left) and read the same packed layout: they just
 // use the first rows of each A step and the first vector of each B step.
 
+#if LATENT_AVX512
 extension GemmKernel {
+    /// Rows of the register tile.
+    static let mr = 12
+    /// Columns of the register tile (SIMD16 vectors × 16).
+    static let nr = 32
+    /// Rows of C per packed A block (a multiple of `mr`).
+    static let mc = 120
+    /// The smallest kernel's rows and columns: a ragged edge is padded to a multiple of these.
+    static let edgeRows = 4, edgeColumns = 16
+
     /// The 12×32 register tile: `C[0..<12, 0..<32] = alpha · Ã·B̃ + beta · C` over `kc` packed steps.
     ///
     /// `a` holds `mr` = 12 floats per step (one per row), `b` holds `nr` = 32 (one per column);
@@ -364,3 +376,4 @@ extension GemmKernel {
         }
     }
 }
+#endif
