@@ -73,3 +73,71 @@ struct ParallelTests {
         #expect(Parallel.threadCount == outside)
     }
 }
+
+@Suite("parallelFor's threads", .serialized)
+struct ForkJoinTests {
+    /// Runs `rounds` parallelFors over `count` items, each item adding its round's mark to its own slot:
+    /// afterwards every slot must hold the sum of all marks, i.e. every item ran exactly once per round.
+    static func everyItemOnce(count: Int, rounds: Int, grain: Int = 1, work: Int = 0) -> Int {
+        let slots = UnsafeMutableBufferPointer<Int>.allocate(capacity: count)
+        slots.initialize(repeating: 0)
+        defer { slots.deallocate() }
+        let shared = UncheckedSendable(slots)
+        for round in 1...rounds {
+            parallelFor(count, grain: grain) { range in
+                for i in range {
+                    var spin = 0
+                    for _ in 0..<work { spin &+= 1 }
+                    shared.value[i] &+= round &+ spin &- work
+                }
+            }
+        }
+        let expected = rounds * (rounds + 1) / 2
+        return slots.filter { $0 != expected }.count
+    }
+
+    @Test("every item runs exactly once, over thousands of back-to-back forks", arguments: [2, 3, 5])
+    func exactlyOnce(threads: Int) {
+        Parallel.withThreadCount(threads) {
+            #expect(Self.everyItemOnce(count: 7, rounds: 20_000) == 0)
+            #expect(Self.everyItemOnce(count: 1000, rounds: 2000, work: 50) == 0)
+        }
+    }
+
+    @Test("workers that fell asleep wake for the next fork")
+    func afterSleep() {
+        Parallel.withThreadCount(2) {
+            for _ in 0..<20 {
+                #expect(Self.everyItemOnce(count: 64, rounds: 3) == 0)
+                usleep(2000)  // longer than a worker spins: the next fork finds them asleep
+            }
+        }
+    }
+
+    @Test("forks from concurrent tasks and forks nested in chunks all complete, each item once")
+    func concurrentAndNested() async {
+        let wrong = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask { Parallel.withThreadCount(2) { Self.everyItemOnce(count: 50, rounds: 3000) } }
+            }
+            var total = 0
+            for await count in group { total += count }
+            return total
+        }
+        #expect(wrong == 0)
+        let slots = UnsafeMutableBufferPointer<Int>.allocate(capacity: 40 * 40)
+        slots.initialize(repeating: 0)
+        defer { slots.deallocate() }
+        let shared = UncheckedSendable(slots)
+        Parallel.withThreadCount(2) {
+            parallelFor(40) { outer in
+                for i in outer {
+                    parallelFor(40) { inner in
+                        for j in inner { shared.value[i * 40 + j] += 1 }
+                    }
+                }
+            }
+        }
+        #expect(slots.allSatisfy { $0 == 1 })
+    }
+}

@@ -8,8 +8,10 @@ import Darwin
 /// The one parallel-for of Latent: every multithreaded kernel goes through `parallelFor`.
 ///
 /// Work is cut into at most `Parallel.threadCount` contiguous chunks of at least `grain` items, run
-/// with `DispatchQueue.concurrentPerform`. Small problems (fewer than `2 * grain` items) stay on the
-/// calling thread, so a tiny matrix never pays for a thread hop.
+/// by the calling thread and the `ForkJoinPool`'s waiting workers (on Linux; elsewhere, and whenever
+/// the pool is taken, with `DispatchQueue.concurrentPerform`). Small problems (fewer than
+/// `2 * grain` items) stay on the calling thread, so a tiny matrix never pays for a thread hop. Which
+/// thread runs a chunk never changes the chunks themselves, so results do not depend on it.
 ///
 /// The thread count is a property of the work, not of the process: `Parallel.withThreadCount(n) { … }`
 /// binds it for everything the closure runs (a task-local value, so concurrent tasks — e.g. tests running
@@ -73,8 +75,22 @@ public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Vo
         body(0..<count)
         return
     }
-    // The worker threads of concurrentPerform are not the caller's task: bind the caller's count there
-    // too, so a kernel nested in a chunk sees the same count rather than the process-wide default.
+    runChunks(count: count, chunks: chunks, threadCount: scoped, body)
+}
+
+/// The parallel part of `parallelFor`: `chunks` (≥ 2) contiguous slices of `0..<count`, each passed to
+/// `body` once, on the pool (Linux) or with Dispatch.
+@usableFromInline
+func runChunks(count: Int, chunks: Int, threadCount scoped: Int?, _ body: (Range<Int>) -> Void) {
+    #if os(Linux)
+    if ForkJoinPool.shared.run(chunks: chunks, threadCount: scoped, { chunk in
+        body(count * chunk / chunks..<count * (chunk + 1) / chunks)
+    }) {
+        return
+    }
+    #endif
+    // The worker threads are not the caller's task: bind the caller's count there too, so a kernel
+    // nested in a chunk sees the same count rather than the process-wide default.
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
