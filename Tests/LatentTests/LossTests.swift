@@ -244,3 +244,54 @@ struct LossGradientChecks {
         #expect(result.passed, "\(result)")
     }
 }
+
+@Suite("Bernoulli loss terms in Double")
+struct BernoulliTermTests {
+    /// Arguments a ≥ 0 across the whole range: 0, tiny, both sides of the √2 split of 1 + e⁻ᵃ
+    /// (a = 0.8814), where 1 + e⁻ᵃ rounds to 1 (a > 37), the clamp (700) and beyond.
+    static let arguments: [Double] = [
+        0, 1e-12, 1e-6, 0.01, 0.3, 0.88, 0.8814, 0.882, 1, 2.5, 10, 17, 36, 38, 50, 87, 103, 200, 699, 700, 720,
+    ]
+
+    @Test("softplusOfNegative is log(1 + e⁻ᵃ) to 1e-13 relative, lane by lane")
+    func softplusAgainstLibm() {
+        var lanes = Self.arguments
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<200 { lanes.append(Double(Float.random(in: 0...40, using: &rng))) }
+        while lanes.count % 8 != 0 { lanes.append(3) }
+        for start in stride(from: 0, to: lanes.count, by: 8) {
+            let a = SIMD8<Double>(lanes[start..<start + 8])
+            let ours = VectorMath.softplusOfNegative(a)
+            for lane in 0..<8 {
+                let exact = log1p(exp(-Swift.min(a[lane], 700)))
+                #expect(abs(ours[lane] - exact) <= 1e-13 * exact, "a = \(a[lane]): \(ours[lane]) vs \(exact)")
+            }
+        }
+    }
+
+    /// Logits from −30 to 30 (and a few extreme ones) against targets in [0, 1].
+    static func problem(_ count: Int) -> (logits: [Float], targets: [Float]) {
+        var rng = SeededGenerator(seed: 9)
+        var logits = (0..<count).map { _ in Float.random(in: -30...30, using: &rng) }
+        for (i, extreme) in [Float(0), -90, 90, 1e-7].enumerated() where i < count { logits[i] = extreme }
+        return (logits, (0..<count).map { _ in Float.random(in: 0...1, using: &rng) })
+    }
+
+    @Test("the .vector loss is the exact Bernoulli NLL of its Float inputs to 1e-12; the gradient is unchanged",
+          arguments: [1, 7, 8, 9, 1000, 8195])
+    func vectorTerms(count: Int) {
+        let (logits, targets) = Self.problem(count)
+        var exact = 0.0
+        for (x, t) in zip(logits, targets) {
+            let (x, t) = (Double(x), Double(t))
+            exact += Swift.max(x, 0) - x * t + log1p(exp(-abs(x)))
+        }
+        var vectorGradient = [Float](repeating: 0, count: count), libmGradient = vectorGradient
+        let vector = bernoulliNLL(logits: logits, targets: targets, count: count, gradient: &vectorGradient, terms: .vector)
+        let libm = bernoulliNLL(logits: logits, targets: targets, count: count, gradient: &libmGradient, terms: .libm)
+        #expect(abs(vector - exact) <= 1e-12 * abs(exact), "\(count) terms: \(vector) vs \(exact)")
+        // The libm terms are each rounded to Float: close, but not to 1e-12.
+        #expect(abs(libm - exact) <= 1e-6 * abs(exact))
+        #expect(vectorGradient == libmGradient)
+    }
+}
