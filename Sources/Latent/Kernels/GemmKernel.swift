@@ -28,10 +28,11 @@ enum GemmKernel {
     static let kc = 1024
     /// Columns of C per packed B panel (a multiple of `nr`).
     static let nc = 3072
-    /// Multiply-adds below which a product stays on the calling thread.
-    static let parallelThreshold = 1 << 20
-    /// What one fork-join costs, in floats packed: about 15 µs against about 0.5 ns per packed float.
-    static let forkJoinCost = 30_000
+    /// Multiply-adds below which a product stays on the calling thread (about 3 µs of work).
+    static let parallelThreshold = 1 << 18
+    /// What one fork-join costs, in floats packed: about 2 µs on the waiting workers of `ForkJoinPool`
+    /// against about 0.5 ns per packed float (Dispatch's were about 15 µs).
+    static let forkJoinCost = 4_000
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
