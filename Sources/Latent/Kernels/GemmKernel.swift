@@ -12,10 +12,11 @@
 ///
 /// Packing reads op(A) and op(B) through their strides, so the four transposition cases differ only in
 /// the two packing routines. Slivers are zero-padded to whole tiles; a ragged tile at the edge of C uses
-/// the smallest kernel that covers it (4, 8 or 12 rows; 16 or 32 columns) and, unless that fits exactly,
-/// goes through a scratch tile. The first `pc` step applies `beta`, later ones add to C.
+/// the smallest kernel that covers it (with AVX-512's 12 × 32 tile: 4, 8 or 12 rows, 16 or 32 columns;
+/// with the 6 × 16 tile: 8 or 16 columns) and, unless that fits exactly, goes through a scratch tile.
+/// The first `pc` step applies `beta`, later ones add to C.
 ///
-/// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the 12 × 32 tiles better; C is
+/// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the register tiles better; C is
 /// then written through strides. Threads: either each thread gets its own slice of C as an independent
 /// single-threaded product (one fork-join per call, but the operand along the slice is packed by every
 /// thread), or, for large square-ish products, the threads pack each B panel together and split the

@@ -106,7 +106,7 @@ func runChunks(count: Int, chunks: Int, threadCount scoped: Int?, _ body: (Range
 }
 
 /// Lets a value that is safe by construction (disjoint writes through a pointer, a closure that only
-/// touches its own chunk) cross into `concurrentPerform`. The one place Latent opts out of Sendable
+/// touches its own chunk) cross into another thread's chunk. The one place Latent opts out of Sendable
 /// checking; use it only for data partitioned between chunks.
 public struct UncheckedSendable<Value>: @unchecked Sendable {
     public let value: Value
