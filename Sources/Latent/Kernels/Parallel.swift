@@ -82,10 +82,10 @@ public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Vo
 /// `body` once, on the pool (Linux) or with Dispatch.
 @usableFromInline
 func runChunks(count: Int, chunks: Int, threadCount scoped: Int?, _ body: (Range<Int>) -> Void) {
+    /// The items of chunk `chunk`: the same cut whoever runs it.
+    @Sendable func items(_ chunk: Int) -> Range<Int> { count * chunk / chunks..<count * (chunk + 1) / chunks }
     #if os(Linux)
-    if ForkJoinPool.shared.run(chunks: chunks, threadCount: scoped, { chunk in
-        body(count * chunk / chunks..<count * (chunk + 1) / chunks)
-    }) {
+    if ForkJoinPool.shared.run(chunks: chunks, threadCount: scoped, { chunk in body(items(chunk)) }) {
         return
     }
     #endif
@@ -94,12 +94,10 @@ func runChunks(count: Int, chunks: Int, threadCount scoped: Int?, _ body: (Range
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
             if let scoped {
-                Parallel.$scopedThreadCount.withValue(scoped) { shared.value(start..<end) }
+                Parallel.$scopedThreadCount.withValue(scoped) { shared.value(items(chunk)) }
             } else {
-                shared.value(start..<end)
+                shared.value(items(chunk))
             }
         }
     }
