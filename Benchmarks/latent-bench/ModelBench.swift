@@ -235,6 +235,11 @@ final class TimedLayer: Layer {
     init(_ inner: any Layer) { self.inner = inner }
     func forward(_ x: Tensor) -> Tensor { let c = Stopwatch(); defer { forwardSeconds += c.seconds }; return inner.forward(x) }
     func backward(_ dy: Tensor) -> Tensor { let c = Stopwatch(); defer { backwardSeconds += c.seconds }; return inner.backward(dy) }
+    func backwardParametersOnly(_ dy: Tensor) {
+        let c = Stopwatch()
+        defer { backwardSeconds += c.seconds }
+        inner.backwardParametersOnly(dy)
+    }
     var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
     var isTraining: Bool { get { inner.isTraining } set { inner.isTraining = newValue } }
 }

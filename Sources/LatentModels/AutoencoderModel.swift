@@ -11,6 +11,8 @@ extension AutoencoderModel {
     public func forward(_ x: Tensor) -> Tensor { decoder.forward(encoder.forward(x)) }
     /// dx̂ → dx through the decoder then the encoder; accumulates every parameter's gradient.
     public func backward(_ dy: Tensor) -> Tensor { encoder.backward(decoder.backward(dy)) }
+    /// dx̂ through the decoder, then into the encoder's parameters only: no dx (x is data).
+    public func backwardParametersOnly(_ dy: Tensor) { encoder.backwardParametersOnly(decoder.backward(dy)) }
 
     /// The first non-finite layer output: the encoder's layers on x, then the decoder's.
     public func firstNonFiniteOutput(input x: Tensor) -> String? {

@@ -54,8 +54,13 @@ public final class RowContext: Layer, CustomStringConvertible {
 
     /// Accumulates the network's parameter gradients; the data x gets none (zeros are returned).
     public func backward(_ dy: Tensor) -> Tensor {
-        _ = net.backward(dy.reshaped([dy.shape[0] * height, width]))
+        backwardParametersOnly(dy)
         return Tensor.zeros(like: dy)
+    }
+
+    /// Accumulates the network's parameter gradients (x is data: no gradient is computed for it).
+    public func backwardParametersOnly(_ dy: Tensor) {
+        net.backwardParametersOnly(dy.reshaped([dy.shape[0] * height, width]))
     }
 }
 

@@ -61,7 +61,7 @@ extension ConditionalChapter {
         for step in 1...baselineSteps {
             net.zeroGrad()
             let (loss, gradient) = softmaxCrossEntropy(net.forward(Binarize.bernoulli(images, using: &generator)), labels: labels)
-            _ = net.backward(gradient)
+            net.backwardParametersOnly(gradient)
             adam.step()
             bar.update(step: step, metrics: [("ce", loss)])
         }

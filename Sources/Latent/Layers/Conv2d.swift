@@ -92,7 +92,12 @@ public final class Conv2d: Layer, CustomStringConvertible {
     }
 
     /// dy: [N, Cout, Ho, Wo] → dx: [N, Cin, H, W]; dW += dyᶜ · im2col(x)ᵀ, db += Σ dy over N, Ho, Wo.
-    public func backward(_ dy: Tensor) -> Tensor {
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
+
+    /// dW and db as `backward` accumulates them, without dx = col2im(Wᵀ · dyᶜ) (the input is data).
+    public func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
+
+    private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let g = geometry else { preconditionFailure("\(description): backward before forward") }
         precondition(dy.shape == [g.batch, outChannels, g.outputHeight, g.outputWidth],
                      "\(description): dy \(dy.shape) does not match the output [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
@@ -119,6 +124,7 @@ public final class Conv2d: Layer, CustomStringConvertible {
                 }
             }
         }
+        guard inputGradient else { return nil }
         return Tensor(shape: [g.batch, inChannels, g.height, g.width]) { dx in  // dx = col2im(Wᵀ · dyᶜ)
             dyc.withUnsafeBufferPointer { dyc in
                 weight.value.withUnsafeBufferPointer { w in

@@ -27,6 +27,10 @@ public protocol Layer: AnyObject {
     func forward(_ x: Tensor) -> Tensor
     /// ∂loss/∂input for ∂loss/∂output `dy`; accumulates parameter gradients.
     func backward(_ dy: Tensor) -> Tensor
+    /// Accumulates the same parameter gradients as `backward(dy)`, bit for bit, without computing
+    /// ∂loss/∂input: for a network whose input is data, which needs no gradient (PyTorch does the
+    /// same for an input that does not require grad). A Linear layer saves one of its three products.
+    func backwardParametersOnly(_ dy: Tensor)
     /// Parameters with their PyTorch names relative to this layer (`"weight"`, `"bias"`, `"0.weight"`).
     var namedParameters: [(name: String, parameter: Parameter)] { get }
     /// Non-trainable state saved in checkpoints with PyTorch names (`"running_mean"`, …).
@@ -38,6 +42,8 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    /// `backward(dy)` with its result dropped, unless a layer has a cheaper way (Linear, Conv2d, Sequential).
+    public func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy) }
     /// The parameters alone, in order (what an optimizer is given).
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
     /// No buffers, unless a layer has some.

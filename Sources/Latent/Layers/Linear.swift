@@ -61,10 +61,30 @@ public final class Linear: Layer, CustomStringConvertible {
 
     /// dy: [N, out] → dx = dy·W: [N, in]; dW += dyᵀ·x, db += Σₙ dy.
     public func backward(_ dy: Tensor) -> Tensor {
+        let x = accumulateParameterGradients(dy)
+        var dx = Tensor.zeros(x.shape)
+        dy.withUnsafeBufferPointer { dy in
+            weight.value.withUnsafeBufferPointer { w in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    gemm(m: x.shape[0], n: inFeatures, k: outFeatures,
+                         a: dy.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
+                         c: dx.baseAddress!, ldc: inFeatures)
+                }
+            }
+        }
+        return dx
+    }
+
+    /// dW += dyᵀ·x, db += Σₙ dy, without dx = dy·W (the input is data).
+    public func backwardParametersOnly(_ dy: Tensor) {
+        _ = accumulateParameterGradients(dy)
+    }
+
+    /// dW += dyᵀ·x and db += Σₙ dy; returns the cached input x.
+    private func accumulateParameterGradients(_ dy: Tensor) -> Tensor {
         guard let x = cachedInput else { preconditionFailure("\(description): backward before forward") }
         precondition(dy.shape == [x.shape[0], outFeatures], "\(description): dy \(dy.shape) does not match output [\(x.shape[0]), \(outFeatures)]")
         let n = x.shape[0]
-        var dx = Tensor.zeros(x.shape)
         dy.withUnsafeBufferPointer { dy in
             x.withUnsafeBufferPointer { x in
                 weight.grad.withUnsafeMutableBufferPointer { dw in
@@ -73,19 +93,12 @@ public final class Linear: Layer, CustomStringConvertible {
                          beta: 1, c: dw.baseAddress!, ldc: inFeatures)
                 }
             }
-            weight.value.withUnsafeBufferPointer { w in
-                dx.withUnsafeMutableBufferPointer { dx in
-                    gemm(m: n, n: inFeatures, k: outFeatures,
-                         a: dy.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
-                         c: dx.baseAddress!, ldc: inFeatures)
-                }
-            }
             if let bias {
                 bias.grad.withUnsafeMutableBufferPointer { db in
                     for row in 0..<n { Elementwise.axpy(1, dy.baseAddress! + row * outFeatures, db.baseAddress!, count: outFeatures) }
                 }
             }
         }
-        return dx
+        return x
     }
 }

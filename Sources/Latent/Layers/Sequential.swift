@@ -50,6 +50,15 @@ public final class Sequential: Layer, CustomStringConvertible {
         layers.reversed().reduce(dy) { $1.backward($0) }
     }
 
+    /// Each layer's backward, last to first, down to the first layer with parameters, which gets
+    /// `backwardParametersOnly`; the parameterless layers before it (a Flatten, say) are not visited.
+    /// The parameter gradients are `backward`'s, and no input gradient is computed.
+    public func backwardParametersOnly(_ dy: Tensor) {
+        guard let first = layers.firstIndex(where: { !$0.namedParameters.isEmpty }) else { return }
+        let gradient = layers[(first + 1)...].reversed().reduce(dy) { $1.backward($0) }
+        layers[first].backwardParametersOnly(gradient)
+    }
+
     /// PyTorch's multi-line summary: `Sequential(\n  (0): Conv2d(...)\n  ...\n)`.
     public var description: String {
         let lines = layers.enumerated().map { index, layer in

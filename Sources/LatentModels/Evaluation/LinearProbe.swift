@@ -56,7 +56,7 @@ public final class LinearProbe {
             let xb = Tensor(shape: [batch, d], scalars: indices.flatMap { x.scalars[$0 * d..<($0 + 1) * d] })
             layer.zeroGrad()
             let (loss, dLogits) = softmaxCrossEntropy(layer.forward(xb), labels: indices.map { labels[$0] })
-            _ = layer.backward(dLogits)
+            layer.backwardParametersOnly(dLogits)
             adam.step()
             losses.append(loss)
         }

@@ -6,11 +6,11 @@ import Latent
 ///
 ///     x̂ = decoder(encoder(x̃))
 ///     L = 1/n Σ (x̂ − x)²              mean over the n = B·C·H·W pixels
-///     ∂L/∂x̂ = 2 (x̂ − x) / n           → backward through the decoder, then the encoder
+///     ∂L/∂x̂ = 2 (x̂ − x) / n           → backward through the decoder, then the encoder's parameters
 @discardableResult
 public func autoencoderStep(_ model: any AutoencoderModel, input: Tensor, target: Tensor) -> Float {
     let xHat = model.forward(input)
     let (loss, dXHat) = mse(xHat, target)
-    _ = model.backward(dXHat)
+    model.backwardParametersOnly(dXHat)  // x is data: no gradient for it
     return loss
 }

@@ -47,7 +47,7 @@ public func m2Step(_ model: SemiSupervisedVAE, labelled x: Tensor, labels: [Int]
                                 condition: oneHot(labels, classes: classes))
     // ---- and the classifier learns the labels: α · −log q(y|x)                                  [eq. 9]
     let (crossEntropy, dCE) = softmaxCrossEntropy(model.classifier.forward(x), labels: labels, reduction: .mean)
-    _ = model.classifier.backward(alpha * dCE)
+    model.classifier.backwardParametersOnly(alpha * dCE)
 
     // ---- Unlabelled: every image with every label, row i·C + c = (image i, label c)            [eq. 7]
     let repeated = repeatRows(xu, times: classes)
@@ -75,7 +75,7 @@ public func m2Step(_ model: SemiSupervisedVAE, labelled x: Tensor, labels: [Int]
     let (expected, dExpected, _) = categoricalExpectation(logits, values: perClass, reduction: .mean)  // Σ_y q(y|x) L(x, y)
     let (entropy, dEntropy) = categoricalEntropy(logits, reduction: .mean)                            // H(q(y|x))
     let dLogits = dExpected - dEntropy
-    _ = model.classifier.backward(dLogits)
+    model.classifier.backwardParametersOnly(dLogits)
 
     let labelled = labelledTerms.reconstruction + labelledTerms.kl + logPriorY
     let unlabelled = expected - entropy

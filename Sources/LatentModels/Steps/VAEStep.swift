@@ -145,7 +145,7 @@ func reparameterizedStep(
     if let context { xHat = xHat + context.forward(x) }
     let gradients = loss(VAESample(mu: mu, logVar: logVar, eps: eps, z: z, std: std, xHat: xHat, samples: k))
     // Backward: the decoder gives ∂loss/∂z; the chain rule through z = μ + σ·ε does the rest.  [eq. 5]
-    if let context { _ = context.backward(gradients.dXHat) }
+    if let context { context.backwardParametersOnly(gradients.dXHat) }
     let dDecoderInput = vae.decoder.backward(gradients.dXHat)
     var dZ = condition == nil ? dDecoderInput : dDecoderInput.splitColumns(vae.latentDimension).0
     if let direct = gradients.dZ { dZ = dZ + direct }
@@ -155,7 +155,7 @@ func reparameterizedStep(
     // The encoder's outputs were used k times: their gradients are the sums over the k samples.
     if k > 1 { (dMu, dLogVar) = (dMu.summingRowGroups(k), dLogVar.summingRowGroups(k)) }
     let dEncoderOutput = concatColumns(dMu, dLogVar)
-    _ = vae.encoder.backward(dEncoderOutput)
+    vae.encoder.backwardParametersOnly(dEncoderOutput)  // x is data: its gradient is never computed
     return dEncoderOutput
 }
 
