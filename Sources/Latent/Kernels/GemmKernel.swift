@@ -17,7 +17,11 @@
 /// The first `pc` step applies `beta`, later ones add to C.
 ///
 /// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the register tiles better; C is
-/// then written through strides. Threads: either each thread gets its own slice of C as an independent
+/// then written through strides. When C has at most `unpackedColumns` columns and A is not transposed,
+/// the kernels read A where it is (row r of step p at `a[r·lda + p]`) instead of packing it: each A value
+/// then serves too few multiply-adds to pay for a copy. A Linear layer's forward on a small batch,
+/// x·Wᵀ with x [32, 8192], is computed as W·xᵀ for that reason: the big W is read in place and only the
+/// small xᵀ is packed. Unpacked or packed, each element of C is the same chain of fused multiply-adds. Threads: either each thread gets its own slice of C as an independent
 /// single-threaded product (one fork-join per call, but the operand along the slice is packed by every
 /// thread), or, for large square-ish products, the threads pack each B panel together and split the
 /// rows of C between them; a cost estimate picks one. Products below
@@ -34,6 +38,9 @@ enum GemmKernel {
     /// What one fork-join costs, in floats packed: about 2 µs on the waiting workers of `ForkJoinPool`
     /// against about 0.5 ns per packed float (Dispatch's were about 15 µs).
     static let forkJoinCost = 4_000
+    /// Columns of C up to which an A that is not transposed is read where it is, not packed: each of its
+    /// values then takes part in at most this many multiply-adds, too few to pay for copying it.
+    static let unpackedColumns = 128
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
@@ -42,7 +49,7 @@ enum GemmKernel {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let threads = m &* n &* k < parallelThreshold ? 1 : max(1, Parallel.threadCount)
-        if prefersTransposedProduct(m: m, n: n) {
+        if prefersTransposedProduct(m: m, n: n, transposeB: transposeB) {
             // Cᵀ = op(B)ᵀ · op(A)ᵀ: the same operands read the other way, C written column by column.
             blocked(transposeA: !transposeB, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
                     a: b, lda: ldb, b: a, ldb: lda, beta: beta, c: c, ldc: 1, cs: ldc, threads: threads)
@@ -63,7 +70,7 @@ enum GemmKernel {
 
     /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
     /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
-    static func prefersTransposedProduct(m: Int, n: Int) -> Bool {
+    static func prefersTransposedProduct(m: Int, n: Int, transposeB: Bool = false) -> Bool {
         // Rows come in tiles of mr, the last rounded up to a multiple of edgeRows (12: to 4, 8 or 12);
         // columns in tiles of nr, the last to a multiple of edgeColumns.
         func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, edgeRows) }
@@ -71,7 +78,11 @@ enum GemmKernel {
         let direct = paddedRows(m) &* paddedColumns(n)
         let transposed = paddedRows(n) &* paddedColumns(m)
         // Transposed stores go through a scratch tile; demand a 15% gain before paying for that.
-        return Double(transposed) * 1.15 < Double(direct)
+        if Double(transposed) * 1.15 < Double(direct) { return true }
+        // x·Wᵀ for a few rows of x (a Linear layer's forward on a small batch) as Cᵀ = W·xᵀ: W becomes
+        // the A side, not transposed, read where it is (`unpackedColumns`) instead of packed, and only
+        // the small xᵀ is packed. Worth it unless the tiles waste more than 15% more.
+        return transposeB && m <= unpackedColumns && n > m && Double(transposed) <= Double(direct) * 1.15
     }
 
     /// The blocked loops on `threads` threads (1: no fork at all). C[i, j] is at `c[i·ldc + j·cs]`:
@@ -96,6 +107,9 @@ enum GemmKernel {
             return
         }
         let rowTiles = (m &+ mr &- 1) / mr
+        // A's rows are contiguous along k (not transposed) and C is narrow, so each A value is used
+        // only a few times: the kernels read A where it is instead of copying it into packed blocks.
+        let unpackedA = !transposeA && n <= unpackedColumns
         let kcMax = depthBlock(k)
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
@@ -132,7 +146,7 @@ enum GemmKernel {
                         computeBlock(
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
                             bPanel: bPanel, slivers: 0..<slivers, firstColumn: jc, lastColumn: jc &+ ncur,
-                            aBlock: aBlocks + t &* mcMax &* kcMax,
+                            aBlock: aBlocks + t &* mcMax &* kcMax, unpackedA: unpackedA,
                             alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
                 }
@@ -182,7 +196,7 @@ enum GemmKernel {
     static func computeBlock(
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
         bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
-        aBlock: UnsafeMutablePointer<Float>,
+        aBlock: UnsafeMutablePointer<Float>, unpackedA: Bool,
         alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
         let kcur = depth.count
@@ -192,8 +206,10 @@ enum GemmKernel {
             let tiles = (mcur &+ mr &- 1) / mr
             for t in 0..<tiles {
                 let i = ic &+ t &* mr
+                let height = min(mr, ic &+ mcur &- i)
+                if unpackedA && height == mr { continue }  // the kernels read these rows of A where they are
                 packA(transposed: transposeA, a: a, lda: lda, row: i, column: depth.lowerBound,
-                      height: min(mr, ic &+ mcur &- i), depth: kcur, into: aBlock + t &* kcur &* mr)
+                      height: height, depth: kcur, into: aBlock + t &* kcur &* mr)
             }
             for s in slivers {
                 let j = firstColumn &+ s &* nr
@@ -202,8 +218,19 @@ enum GemmKernel {
                 for t in 0..<tiles {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
-                    let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
                     let target = c + (i &* ldc &+ j &* cs)
+                    if unpackedA && height == mr {
+                        // Row r of step p is A[i + r, pc + p]: rows lda apart, steps adjacent.
+                        let aRows = a + (i &* lda &+ depth.lowerBound)
+                        if width == nr && cs == 1 {
+                            unpackedTile(kc: kcur, a: aRows, lda: lda, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
+                        } else {
+                            edgeTile(kc: kcur, a: aRows, unpackedLda: lda, b: bSliver, c: target, ldc: ldc, cs: cs,
+                                     height: height, width: width, alpha: alpha, beta: beta)
+                        }
+                        continue
+                    }
+                    let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
                     if height == mr && width == nr && cs == 1 {
                         microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
@@ -216,23 +243,42 @@ enum GemmKernel {
         }
     }
 
+    /// A whole register tile with A read where it is (rows `lda` apart). Compiled for size: unrolled
+    /// twice, as the optimizer otherwise does, the loop needs more than 32 vector registers and spills
+    /// accumulators to memory at every step (84 GFLOP/s against 114 on a Zen 4 core).
+    @inline(never) @_optimize(size)
+    static func unpackedTile(
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        ldc: Int, alpha: Float, beta: Float
+    ) {
+        microkernel(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
     /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
-    /// exactly, else into scratch and the `height × width` corner copied out through C's strides.
+    /// exactly, else into scratch and the `height × width` corner copied out through C's strides. With
+    /// `unpackedLda`, A is read where it is (a full-height tile; the whole register tile is computed).
     @inline(never)
     static func edgeTile(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
         ldc: Int, cs: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
-        let shape = coveringKernel(height: height, width: width)
+        let shape = coveringKernel(height: unpackedLda == nil ? height : mr, width: width)
+        func run(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ beta: Float) {
+            if let lda = unpackedLda, shape.columns == nr {
+                unpackedTile(kc: kc, a: a, lda: lda, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            } else if let lda = unpackedLda {
+                unpackedHalfTile(kc: kc, a: a, lda: lda, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            } else {
+                kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            }
+        }
         if shape == (height, width) && cs == 1 {
-            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc,
-                   alpha: alpha, beta: beta)
+            run(c, ldc, beta)
             return
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: mr &* nr / 16) { scratch in
             let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
-            kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: tile, ldc: nr,
-                   alpha: alpha, beta: 0)
+            run(tile, nr, 0)
             // Walk C along its contiguous direction: rows of the tile for C, columns for Cᵀ.
             let (outer, inner) = cs == 1 ? (height, width) : (width, height)
             let (tileOuter, tileInner) = cs == 1 ? (nr, 1) : (1, nr)

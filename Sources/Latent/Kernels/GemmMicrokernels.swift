@@ -24,9 +24,11 @@ extension GemmKernel {
     ///
     /// `a` holds `mr` = 12 floats per step (one per row), `b` holds `nr` = 32 (one per column);
     /// the 24 accumulators stay in vector registers for the whole loop. With `beta == 0`, C is not read.
+    /// With `rowStride` and `step` the A values are read from any layout: row r of step p at
+    /// `a[r·rowStride + p·step]` (packed: 1 and `mr`; A itself, unpacked: its row stride and 1).
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -41,35 +43,38 @@ extension GemmKernel {
         var c9_0 = SIMD16<Float>(); var c9_1 = SIMD16<Float>()
         var c10_0 = SIMD16<Float>(); var c10_1 = SIMD16<Float>()
         var c11_0 = SIMD16<Float>(); var c11_1 = SIMD16<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
+        // Rows 0–2, 3–5, 6–8, 9–11 from four pointers: few registers for any row stride.
+        let (s1, s2) = (rowStride, 2 &* rowStride)
+        var p0 = a, p3 = a + 3 &* rowStride, p6 = a + 6 &* rowStride, p9 = a + 9 &* rowStride
+        var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
             let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
             let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
-            let a0 = pa[0]
+            let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
-            let a1 = pa[1]
+            let a1 = p0[s1]
             c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
-            let a2 = pa[2]
+            let a2 = p0[s2]
             c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
-            let a3 = pa[3]
+            let a3 = p3[0]
             c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
-            let a4 = pa[4]
+            let a4 = p3[s1]
             c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
-            let a5 = pa[5]
+            let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
-            let a6 = pa[6]
+            let a6 = p6[0]
             c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1)
-            let a7 = pa[7]
+            let a7 = p6[s1]
             c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
-            let a8 = pa[8]
+            let a8 = p6[s2]
             c8_0 = c8_0.addingProduct(a8, b0); c8_1 = c8_1.addingProduct(a8, b1)
-            let a9 = pa[9]
+            let a9 = p9[0]
             c9_0 = c9_0.addingProduct(a9, b0); c9_1 = c9_1.addingProduct(a9, b1)
-            let a10 = pa[10]
+            let a10 = p9[s1]
             c10_0 = c10_0.addingProduct(a10, b0); c10_1 = c10_1.addingProduct(a10, b1)
-            let a11 = pa[11]
+            let a11 = p9[s2]
             c11_0 = c11_0.addingProduct(a11, b0); c11_1 = c11_1.addingProduct(a11, b1)
-            pa += mr
+            p0 += step; p3 += step; p6 += step; p9 += step
             pb += nr &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
@@ -288,9 +293,10 @@ extension GemmKernel {
     }
 
     /// The top-left 12×16 corner of the register tile, for ragged edges (same packed layout).
-    @inline(never)
+    /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
+    @inline(__always)
     static func kernel12x16(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -305,34 +311,37 @@ extension GemmKernel {
         var c9_0 = SIMD16<Float>()
         var c10_0 = SIMD16<Float>()
         var c11_0 = SIMD16<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
+        // Rows in threes from one pointer each: few registers for any row stride.
+        let (s1, s2) = (rowStride, 2 &* rowStride)
+        var p0 = a, p3 = a + 3 &* rowStride, p6 = a + 6 &* rowStride, p9 = a + 9 &* rowStride
+        var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
             let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let a0 = pa[0]
+            let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0)
-            let a1 = pa[1]
+            let a1 = p0[s1]
             c1_0 = c1_0.addingProduct(a1, b0)
-            let a2 = pa[2]
+            let a2 = p0[s2]
             c2_0 = c2_0.addingProduct(a2, b0)
-            let a3 = pa[3]
+            let a3 = p3[0]
             c3_0 = c3_0.addingProduct(a3, b0)
-            let a4 = pa[4]
+            let a4 = p3[s1]
             c4_0 = c4_0.addingProduct(a4, b0)
-            let a5 = pa[5]
+            let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0)
-            let a6 = pa[6]
+            let a6 = p6[0]
             c6_0 = c6_0.addingProduct(a6, b0)
-            let a7 = pa[7]
+            let a7 = p6[s1]
             c7_0 = c7_0.addingProduct(a7, b0)
-            let a8 = pa[8]
+            let a8 = p6[s2]
             c8_0 = c8_0.addingProduct(a8, b0)
-            let a9 = pa[9]
+            let a9 = p9[0]
             c9_0 = c9_0.addingProduct(a9, b0)
-            let a10 = pa[10]
+            let a10 = p9[s1]
             c10_0 = c10_0.addingProduct(a10, b0)
-            let a11 = pa[11]
+            let a11 = p9[s2]
             c11_0 = c11_0.addingProduct(a11, b0)
-            pa += mr
+            p0 += step; p3 += step; p6 += step; p9 += step
             pb += nr &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
@@ -349,6 +358,15 @@ extension GemmKernel {
         store(c9_0, into: c + 9 &* ldc, at: 0, alphas, betas, readC)
         store(c10_0, into: c + 10 &* ldc, at: 0, alphas, betas, readC)
         store(c11_0, into: c + 11 &* ldc, at: 0, alphas, betas, readC)
+    }
+
+    /// The 12×16 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
+    @inline(never) @_optimize(size)
+    static func unpackedHalfTile(
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        ldc: Int, alpha: Float, beta: Float
+    ) {
+        kernel12x16(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The register-tile shape (rows, columns) of the smallest kernel covering `height × width`.

@@ -21,9 +21,11 @@ extension GemmKernel {
     static let edgeRows = 6, edgeColumns = 8
 
     /// The 6×16 register tile: `C[0..<6, 0..<16] = alpha · Ã·B̃ + beta · C` over `kc` packed steps.
+    /// With `rowStride` and `step` the A values are read from any layout: row r of step p at
+    /// `a[r·rowStride + p·step]` (packed: 1 and `mr`; A itself, unpacked: its row stride and 1).
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
@@ -32,23 +34,26 @@ extension GemmKernel {
         var c3_0 = SIMD8<Float>(); var c3_1 = SIMD8<Float>()
         var c4_0 = SIMD8<Float>(); var c4_1 = SIMD8<Float>()
         var c5_0 = SIMD8<Float>(); var c5_1 = SIMD8<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
+        // Rows in threes from one pointer each: few registers for any row stride.
+        let (s1, s2) = (rowStride, 2 &* rowStride)
+        var p0 = a, p3 = a + 3 &* rowStride
+        var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
             let b0 = pb.load(fromByteOffset: 0, as: SIMD8<Float>.self)
             let b1 = pb.load(fromByteOffset: 32, as: SIMD8<Float>.self)
-            let a0 = pa[0]
+            let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
-            let a1 = pa[1]
+            let a1 = p0[s1]
             c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
-            let a2 = pa[2]
+            let a2 = p0[s2]
             c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
-            let a3 = pa[3]
+            let a3 = p3[0]
             c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
-            let a4 = pa[4]
+            let a4 = p3[s1]
             c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
-            let a5 = pa[5]
+            let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
-            pa += mr
+            p0 += step; p3 += step
             pb += nr &* 4
         }
         let alphas = SIMD8<Float>(repeating: alpha), betas = SIMD8<Float>(repeating: beta)
@@ -81,9 +86,10 @@ extension GemmKernel {
     }
 
     /// The left 6×8 half of the register tile, for ragged edges (same packed layout).
-    @inline(never)
+    /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
+    @inline(__always)
     static func kernel6x8(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>()
@@ -92,22 +98,25 @@ extension GemmKernel {
         var c3_0 = SIMD8<Float>()
         var c4_0 = SIMD8<Float>()
         var c5_0 = SIMD8<Float>()
-        var pa = a, pb = UnsafeRawPointer(b)
+        // Rows in threes from one pointer each: few registers for any row stride.
+        let (s1, s2) = (rowStride, 2 &* rowStride)
+        var p0 = a, p3 = a + 3 &* rowStride
+        var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
             let b0 = pb.load(fromByteOffset: 0, as: SIMD8<Float>.self)
-            let a0 = pa[0]
+            let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0)
-            let a1 = pa[1]
+            let a1 = p0[s1]
             c1_0 = c1_0.addingProduct(a1, b0)
-            let a2 = pa[2]
+            let a2 = p0[s2]
             c2_0 = c2_0.addingProduct(a2, b0)
-            let a3 = pa[3]
+            let a3 = p3[0]
             c3_0 = c3_0.addingProduct(a3, b0)
-            let a4 = pa[4]
+            let a4 = p3[s1]
             c4_0 = c4_0.addingProduct(a4, b0)
-            let a5 = pa[5]
+            let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0)
-            pa += mr
+            p0 += step; p3 += step
             pb += nr &* 4
         }
         let alphas = SIMD8<Float>(repeating: alpha), betas = SIMD8<Float>(repeating: beta)
@@ -118,6 +127,15 @@ extension GemmKernel {
         store(c3_0, into: c + 3 &* ldc, at: 0, alphas, betas, readC)
         store(c4_0, into: c + 4 &* ldc, at: 0, alphas, betas, readC)
         store(c5_0, into: c + 5 &* ldc, at: 0, alphas, betas, readC)
+    }
+
+    /// The 6×8 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
+    @inline(never) @_optimize(size)
+    static func unpackedHalfTile(
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        ldc: Int, alpha: Float, beta: Float
+    ) {
+        kernel6x8(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The register-tile shape (rows, columns) of the smallest kernel covering `height × width`.
