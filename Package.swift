@@ -15,7 +15,10 @@ let environment = ProcessInfo.processInfo.environment
 var codegen: [SwiftSetting] = []
 #if arch(x86_64)
 if environment["LATENT_PORTABLE"] == nil {
-    let targetCPU = environment["LATENT_TARGET_CPU"] ?? "native"
+    // swiftc's -target-cpu takes CPU names, not the x86-64 levels: a level becomes the first CPU with it.
+    let levels = ["x86-64-v2": "nehalem", "x86-64-v3": "haswell", "x86-64-v4": "skylake-avx512"]
+    let requested = environment["LATENT_TARGET_CPU"] ?? "native"
+    let targetCPU = levels[requested] ?? requested
     codegen.append(.unsafeFlags(["-target-cpu", targetCPU]))
     if environment["LATENT_TARGET_CPU"] != nil { codegen.append(.define("LATENT_CUSTOM_TARGET_CPU")) }
     // GEMM's register tile depends on the vector registers: 32 × 512-bit with AVX-512 hold a 12 × 32
@@ -34,7 +37,7 @@ func usesAVX512(_ targetCPU: String) -> Bool {
             .split(separator: " ").contains("avx512f") ?? false
     }
     let avx512CPUs: Set<String> = [
-        "x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+        "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
         "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids",
         "graniterapids-d", "znver4", "znver5",
     ]
