@@ -21,11 +21,12 @@
 /// the kernels read A where it is (row r of step p at `a[r·lda + p]`) instead of packing it: each A value
 /// then serves too few multiply-adds to pay for a copy. A Linear layer's forward on a small batch,
 /// x·Wᵀ with x [32, 8192], is computed as W·xᵀ for that reason: the big W is read in place and only the
-/// small xᵀ is packed. Unpacked or packed, each element of C is the same chain of fused multiply-adds. Threads: either each thread gets its own slice of C as an independent
-/// single-threaded product (one fork-join per call, but the operand along the slice is packed by every
-/// thread), or, for large square-ish products, the threads pack each B panel together and split the
-/// rows of C between them; a cost estimate picks one. Products below
-/// `parallelThreshold` multiply-adds stay on the calling thread.
+/// small xᵀ is packed. Unpacked or packed, each element of C is the same chain of fused multiply-adds.
+///
+/// Threads: either each thread gets its own slice of C as an independent single-threaded product (one
+/// fork-join per call, but the operand along the slice is packed by every thread), or, for large
+/// square-ish products, the threads pack each B panel together and split the rows of C between them; a
+/// cost estimate picks one. Products below `parallelThreshold` multiply-adds stay on the calling thread.
 enum GemmKernel {
     // The register tile (mr × nr), the rows of C per packed A block (mc) and the smallest edge kernel
     // depend on the vector registers: GemmMicrokernels.swift (AVX-512) or GemmMicrokernels256.swift.
@@ -256,7 +257,7 @@ enum GemmKernel {
 
     /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
     /// exactly, else into scratch and the `height × width` corner copied out through C's strides. With
-    /// `unpackedLda`, A is read where it is (a full-height tile; the whole register tile is computed).
+    /// `unpackedLda`, A is read where it is (a full-height tile: the full- or the half-width kernel).
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,

@@ -292,7 +292,7 @@ extension GemmKernel {
         store(c7_1, into: c + 7 &* ldc, at: 16, alphas, betas, readC)
     }
 
-    /// The top-left 12×16 corner of the register tile, for ragged edges (same packed layout).
+    /// The top-left 12×16 corner of the register tile, for ragged edges (by default the packed layout).
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel12x16(

@@ -85,7 +85,7 @@ extension GemmKernel {
             as: SIMD8<Float>.self)
     }
 
-    /// The left 6×8 half of the register tile, for ragged edges (same packed layout).
+    /// The left 6×8 half of the register tile, for ragged edges (by default the packed layout).
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel6x8(
