@@ -70,8 +70,9 @@ enum GemmKernel {
     }
 
     /// True when computing Cᵀ wastes clearly less of the register tiles than C does: a skinny C
-    /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24).
-    static func prefersTransposedProduct(m: Int, n: Int, transposeB: Bool = false) -> Bool {
+    /// (n = 20, say, fills 20 of 32 tile columns; as 20 rows it fills 20 of 24); or, for a transposed B
+    /// and few rows of C, when Cᵀ lets the big operand be read in place (below).
+    static func prefersTransposedProduct(m: Int, n: Int, transposeB: Bool) -> Bool {
         // Rows come in tiles of mr, the last rounded up to a multiple of edgeRows (12: to 4, 8 or 12);
         // columns in tiles of nr, the last to a multiple of edgeColumns.
         func paddedRows(_ x: Int) -> Int { x / mr &* mr &+ roundUp(x % mr, edgeRows) }

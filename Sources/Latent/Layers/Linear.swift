@@ -60,28 +60,12 @@ public final class Linear: Layer, CustomStringConvertible {
     }
 
     /// dy: [N, out] → dx = dy·W: [N, in]; dW += dyᵀ·x, db += Σₙ dy.
-    public func backward(_ dy: Tensor) -> Tensor {
-        let x = accumulateParameterGradients(dy)
-        var dx = Tensor.zeros(x.shape)
-        dy.withUnsafeBufferPointer { dy in
-            weight.value.withUnsafeBufferPointer { w in
-                dx.withUnsafeMutableBufferPointer { dx in
-                    gemm(m: x.shape[0], n: inFeatures, k: outFeatures,
-                         a: dy.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
-                         c: dx.baseAddress!, ldc: inFeatures)
-                }
-            }
-        }
-        return dx
-    }
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
 
-    /// dW += dyᵀ·x, db += Σₙ dy, without dx = dy·W (the input is data).
-    public func backwardParametersOnly(_ dy: Tensor) {
-        _ = accumulateParameterGradients(dy)
-    }
+    /// dW and db as `backward` accumulates them, without dx = dy·W (the input is data).
+    public func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
-    /// dW += dyᵀ·x and db += Σₙ dy; returns the cached input x.
-    private func accumulateParameterGradients(_ dy: Tensor) -> Tensor {
+    private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = cachedInput else { preconditionFailure("\(description): backward before forward") }
         precondition(dy.shape == [x.shape[0], outFeatures], "\(description): dy \(dy.shape) does not match output [\(x.shape[0]), \(outFeatures)]")
         let n = x.shape[0]
@@ -99,6 +83,17 @@ public final class Linear: Layer, CustomStringConvertible {
                 }
             }
         }
-        return x
+        guard inputGradient else { return nil }
+        var dx = Tensor.zeros(x.shape)
+        dy.withUnsafeBufferPointer { dy in
+            weight.value.withUnsafeBufferPointer { w in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    gemm(m: n, n: inFeatures, k: outFeatures,
+                         a: dy.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
+                         c: dx.baseAddress!, ldc: inFeatures)
+                }
+            }
+        }
+        return dx
     }
 }
