@@ -63,7 +63,7 @@ struct JPEGBench: ParsableCommand {
         if let grid {
             // Through the same path a chapter uses: cache (built if needed), split, batch in [-1, 1].
             let celeba = try CelebA.load(from: source.path, size: size)
-            let batch = celeba.train.tensor(first: 64, range: .minusOneToOne)
+            let batch = try celeba.train.tensor(first: 64, range: .minusOneToOne)
             print("jpeg: wrote \(try saveImage(batch, to: grid, normalize: true, valueRange: (-1, 1))) (\(batch.shape))")
             return
         }

@@ -52,11 +52,14 @@ struct LatentDemo: ParsableCommand {
         let bar = ProgressBar(total: loader.batchCount, label: "epoch 1/1", unit: .items("batch"))
         var first: Batch?
         var pixelSum: Double = 0, pixelCount = 0
-        for (step, batch) in loader.epoch().enumerated() {
+        var batches = loader.epoch()
+        var step = 0
+        while let batch = try batches.next() {
+            step += 1
             if first == nil { first = batch }
             pixelSum += Double(batch.images.scalars.reduce(0, +))
             pixelCount += batch.images.count
-            bar.update(step: step + 1, metrics: [("mean pixel", Float(pixelSum / Double(pixelCount)))])
+            bar.update(step: step, metrics: [("mean pixel", Float(pixelSum / Double(pixelCount)))])
         }
         bar.finish()
         let meanPixel = pixelSum / Double(pixelCount)
@@ -67,17 +70,18 @@ struct LatentDemo: ParsableCommand {
         try run.saveImage(grid, as: "digits.png", nrow: 8)
         try run.saveImage(batch.input.slice(0..<min(64, batch.count)), as: "noisy.png", nrow: 8)
 
-        func histogram(_ set: ImageSet) -> [Float] {
+        func histogram(_ set: ImageSet) throws -> [Float] {
+            let pixels = try set.pixels
             var counts = [Double](repeating: 0, count: 256)
-            set.pixels.withUnsafeBufferPointer { for byte in $0 { counts[Int(byte)] += 1 } }
-            return counts.map { Float($0 / Double(set.pixels.count)) }
+            for byte in pixels { counts[Int(byte)] += 1 }
+            return counts.map { Float($0 / Double(pixels.count)) }
         }
         let xs = (0..<256).map { Double($0) / 255 }
         let chart = LineChart(
             title: "\(spec.name) pixel values", xLabel: "pixel value", yLabel: "fraction of pixels",
             series: [
-                ChartSeries(name: "train", points: zip(xs, histogram(images.train)).map { ($0, Double($1)) }),
-                ChartSeries(name: "test", points: zip(xs, histogram(images.test)).map { ($0, Double($1)) }, dashed: true),
+                ChartSeries(name: "train", points: zip(xs, try histogram(images.train)).map { ($0, Double($1)) }),
+                ChartSeries(name: "test", points: zip(xs, try histogram(images.test)).map { ($0, Double($1)) }, dashed: true),
             ],
             logY: true)
         try run.writeChart(chart, as: "histogram.svg")

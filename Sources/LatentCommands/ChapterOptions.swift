@@ -76,10 +76,10 @@ public struct DataOptions: ParsableArguments {
 
     /// CelebA's training and test faces, cut like `load`, and for each attribute in `names` (e.g.
     /// "Smiling") its value for every training face kept: +1, −1, or 0 where the list has none.
-    /// The faces are read once; the sets share the loader's bytes instead of copying them.
+    /// The faces stay in the decoded cache file, read batch by batch.
     public func loadCelebA(attributes names: [String]) throws -> (train: ImageSet, test: ImageSet, attributes: [String: [Int8]]) {
         let celeba = try CelebA.load(from: data)
-        let (train, test) = cut(ImageSet(celeba.train), ImageSet(celeba.test))
+        let (train, test) = cut(celeba.train.images, celeba.test.images)
         var attributes: [String: [Int8]] = [:]
         for name in names { attributes[name] = (0..<train.count).map { celeba.train.attribute(name, of: $0) ?? 0 } }
         return (train, test, attributes)

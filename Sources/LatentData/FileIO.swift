@@ -173,6 +173,13 @@ public enum FileIO {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: lastError()) }
         defer { close(fd) }
+        return try readRange(fd: fd, path: path, offset: offset, into: buffer, allowShort: allowShort)
+    }
+
+    /// `pread` until `buffer` is full or the file ends (an error naming `path` unless `allowShort`).
+    @discardableResult
+    static func readRange(fd: Int32, path: String, offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>,
+                          allowShort: Bool) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
@@ -270,4 +277,39 @@ public enum FileIO {
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// A file held open for reads at any offset: where a dataset too large for memory (the full CelebA
+/// cache, 2.5 GB) reads each batch's images from, so memory holds a batch and not the file.
+///
+/// Reads go to the file that was opened, even after its path is replaced (another run renaming a
+/// rebuilt cache over it): the bytes cannot change under a run. A file cut short while open makes a
+/// read fail with an error naming it, where a memory map would crash with SIGBUS.
+public final class OpenFile: Sendable {
+    /// The path it was opened at.
+    public let path: String
+    /// Its size in bytes when opened.
+    public let size: Int
+    private let fd: Int32
+
+    /// Opens the regular file at `path` for reading.
+    public init(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw FileIOError.cannotOpen(path: path, reason: "not a regular file")
+        }
+        self.path = path
+        self.size = Int(info.st_size)
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Fills `buffer` with the bytes from `offset` on; fails naming the file if it ends first.
+    public func read(offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        try FileIO.readRange(fd: fd, path: path, offset: offset, into: buffer, allowShort: false)
+    }
 }

@@ -137,7 +137,7 @@ public struct EncodedPicture {
     public static func prepare(file path: String, for vae: VAE) throws -> Tensor {
         let (channels, size) = (vae.imageShape[0], vae.imageShape[1])
         let bytes = try ImagePreparation.prepare(file: path, size: size, channels: channels)
-        return ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
+        return try ImageSet(count: 1, channels: channels, height: size, width: size, pixels: bytes, labels: nil)
             .tensor(first: 1, range: pixelRange(of: vae))
     }
 

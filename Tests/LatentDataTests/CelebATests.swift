@@ -166,17 +166,18 @@ struct CelebADatasetTests {
         for (i, fixture) in ["celeba_like_420_178x218", "q75_420_35x29", "q75_422_17x9"].enumerated() {
             let image = try JPEGDecoder.decode(try fixtureJPEG(fixture))
             let expected = ResizeCenterCrop(width: image.width, height: image.height, size: 16).apply(image)
-            #expect(Array(celeba.train.pixels[(i * 768)..<((i + 1) * 768)]) == expected, "\(fixture)")
+            #expect(try Array(celeba.train.pixels[(i * 768)..<((i + 1) * 768)]) == expected, "\(fixture)")
         }
         // Batches as the loader gives them: [N, 3, S, S] in [-1, 1].
-        let batch = celeba.train.tensor(indices: [0, 2], range: .minusOneToOne)
+        let batch = try celeba.train.tensor(indices: [0, 2], range: .minusOneToOne)
         #expect(batch.shape == [2, 3, 16, 16])
         #expect(batch.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
-        #expect(batch.scalars[0] == PixelRange.minusOneToOne.value(celeba.train.pixels[0]))
+        #expect(try batch.scalars[0] == PixelRange.minusOneToOne.value(celeba.train.pixels[0]))
         // DataLoader batches a split like any ImageDataset: every image once per epoch.
         var loader = DataLoader(celeba.train, batchSize: 2, range: .zeroToOne, seed: 1)
         var seen: [Int] = []
-        for b in loader.epoch() {
+        var batches = loader.epoch()
+        while let b = try batches.next() {
             #expect(b.images.shape == [b.count, 3, 16, 16])
             seen += b.indices
         }
@@ -212,18 +213,38 @@ struct CelebADatasetTests {
         try cache.write(to: first.cachePath)
         let second = try CelebA.load(from: root.path, size: 8, cacheFolder: cacheFolder, showProgress: false,
                                      environment: [:]) { _ in }
-        #expect(second.train.pixels[0] == first.train.pixels[0] &+ 1)
+        #expect(try second.train.pixels[0] == first.train.pixels[0] &+ 1)
         // A new image changes the fingerprint: rebuilt from the JPEGs (marker gone, 3 images).
         try Data(try fixtureJPEG("q95_420_35x29")).write(to: root.appendingPathComponent("img_align_celeba/000003.jpg"))
         var log: [String] = []
         let third = try CelebA.load(from: root.path, size: 8, cacheFolder: cacheFolder, showProgress: false,
                                     environment: [:]) { log.append($0) }
-        #expect(third.found == 3 && third.train.pixels[0] == first.train.pixels[0])
+        #expect(try third.found == 3 && third.train.pixels[0] == first.train.pixels[0])
         #expect(log.contains { $0.contains("stale") })
         #expect(log.contains { $0.contains("1 images not in list_eval_partition.txt are left out") })
         // No temporary files are left beside the cache.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: cacheFolder).filter { $0.contains("tmp") }
         #expect(leftovers.isEmpty)
+    }
+
+    @Test("The splits read their images from the cache file: a cache cut short after loading is an error naming it")
+    func splitsReadTheCacheFile() throws {
+        let root = try temporaryFolder("lazy")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try makeDataset(at: root, fixtures: ["q75_420_35x29", "q50_420_35x29", "q95_420_35x29"], partition: [0, 2, 0],
+                        attributes: [[1, 1, 1], [1, 1, 1], [-1, 1, 1]])
+        let celeba = try CelebA.load(from: root.path, size: 8, cacheFolder: root.appendingPathComponent("cache").path,
+                                     showProgress: false, environment: [:]) { _ in }
+        #expect(celeba.train.images.file?.path == celeba.cachePath && celeba.test.images.file?.path == celeba.cachePath)
+        let cache = try CelebACache(decoding: try FileIO.readFile(celeba.cachePath), path: celeba.cachePath)
+        #expect(try celeba.train.pixels == Array(cache.pixels[0..<192] + cache.pixels[384..<576]))
+        #expect(try celeba.test.pixels == Array(cache.pixels[192..<384]))
+        // The last image (training image 1) loses its end: reading it fails and says where.
+        #expect(truncate(celeba.cachePath, off_t(FileIO.fileSize(celeba.cachePath)! - 1)) == 0)
+        #expect(try celeba.train.tensor(indices: [0]).count == 192)
+        #expect { _ = try celeba.train.tensor(indices: [1]) } throws: { error in
+            (error as? FileIOError).map { "\($0)".contains(celeba.cachePath) && "\($0)".contains("ends") } ?? false
+        }
     }
 
     @Test("Unreadable JPEGs are skipped and counted; the rest are used")
@@ -251,7 +272,7 @@ struct CelebADatasetTests {
         for (i, fixture) in ["q75_420_17x9", "q75_444_35x29"].enumerated() {
             let image = try JPEGDecoder.decode(try fixtureJPEG(fixture))
             let expected = ResizeCenterCrop(width: image.width, height: image.height, size: 8).apply(image)
-            #expect(Array(celeba.train.pixels[(i * 192)..<((i + 1) * 192)]) == expected)
+            #expect(try Array(celeba.train.pixels[(i * 192)..<((i + 1) * 192)]) == expected)
         }
     }
 
@@ -312,7 +333,7 @@ struct CelebARealDataTests {
         try #require(status == 0)
         for (i, name) in sample.enumerated() {
             let expected = try NetpbmImage(contentsOf: out.appendingPathComponent(name.replacingOccurrences(of: ".jpg", with: ".ppm")))
-            let ours = Array(celeba.train.pixels[(i * 12288)..<((i + 1) * 12288)])
+            let ours = Array(try celeba.train.pixels[(i * 12288)..<((i + 1) * 12288)])
             let interleaved = (0..<4096).flatMap { p in (0..<3).map { ours[$0 * 4096 + p] } }
             let (mean, worst) = sampleDifference(interleaved, expected.samples)
             #expect(worst <= 1 && mean <= 0.05, "\(name): mean |Δ| \(mean), max |Δ| \(worst)")
@@ -353,7 +374,7 @@ struct CelebARealZipTests {
                                       showProgress: false, environment: [:]) { _ in }
         #expect(fromZip.found == chosen.count)
         #expect(fromZip.train.names == fromFolder.train.names && fromZip.test.names == fromFolder.test.names)
-        let samePixels = fromZip.train.pixels == fromFolder.train.pixels && fromZip.test.pixels == fromFolder.test.pixels
+        let samePixels = try fromZip.train.pixels == fromFolder.train.pixels && fromZip.test.pixels == fromFolder.test.pixels
         #expect(samePixels)
         let sameAttributes = fromZip.train.attributes == fromFolder.train.attributes
         #expect(sameAttributes && fromZip.train.attributeNames.count == 40)

@@ -21,12 +21,6 @@ struct DatasetsTests {
         #expect(DatasetName(rawValue: "fashion-mnist") == .fashionMNIST)
     }
 
-    @Test("an ImageSet made from another image dataset keeps its bytes and labels")
-    func imageSetCopy() {
-        let set = ImageSet(count: 2, channels: 1, height: 2, width: 2, pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [3, 9])
-        #expect(ImageSet(set.subset([1])) == ImageSet(count: 1, channels: 1, height: 2, width: 2, pixels: [4, 5, 6, 7], labels: [9]))
-    }
-
     @Test("laps add up to the time since creation, and both grow")
     func stopwatch() throws {
         var clock = Stopwatch()

@@ -109,7 +109,7 @@ struct ImageFolderTests {
         let index = try #require((third.trainNames + third.testNames).firstIndex(of: "gray.png"))
         let set = index < third.trainNames.count ? third.train : third.test
         let row = index < third.trainNames.count ? index : index - third.trainNames.count
-        #expect(set.pixels[(row * set.imageSize)..<((row + 1) * set.imageSize)].allSatisfy { $0 == 255 })
+        #expect(try set.pixels[(row * set.imageSize)..<((row + 1) * set.imageSize)].allSatisfy { $0 == 255 })
         // Another size is another cache (a negative control for "decoded nothing").
         #expect(try folder.load(size: 8).decoded == 37)
     }
@@ -123,7 +123,7 @@ struct ImageFolderTests {
             let i = try #require(names.firstIndex(of: name), "\(name) not loaded")
             let set = i < data.trainNames.count ? data.train : data.test
             let row = i < data.trainNames.count ? i : i - data.trainNames.count
-            return Array(set.pixels[(row * set.imageSize)..<((row + 1) * set.imageSize)])
+            return Array(try set.pixels[(row * set.imageSize)..<((row + 1) * set.imageSize)])
         }
         let rgb = try folder.load(size: 32)
         let face = try image(rgb, "people/face.jpg")

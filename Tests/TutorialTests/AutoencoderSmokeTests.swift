@@ -77,8 +77,8 @@ struct AutoencoderSmokeTests {
         let loss = try #require(trainer.history.last("train_loss"))
         #expect(adam.stepCount == 3 && loss.isFinite && loss > 0)
 
-        let originals = test.tensor(first: 6)
-        let ends = model.encodeAll(test.tensor(indices: [0, 1]))
+        let originals = try test.tensor(first: 6)
+        let ends = model.encodeAll(try test.tensor(indices: [0, 1]))
         var generator = SeededGenerator(seed: 5)
         let pictures: [(String, Tensor, Int)] = [
             ("reconstructions.png", concatBatch([originals, model.reconstructAll(originals)]), 6),

@@ -49,7 +49,7 @@ struct EncodeTests {
         let vae = VAE.dense(inputs: [1, 16, 16], latent: 4, likelihood: .mse, using: &generator)
         try Checkpoint.load(from: base + "/run/checkpoint.safetensors", into: vae)
         let bytes = try ImagePreparation.prepare(file: photo, size: 16, channels: 1)
-        let x = ImageSet(count: 1, channels: 1, height: 16, width: 16, pixels: bytes, labels: nil).tensor(first: 1)
+        let x = try ImageSet(count: 1, channels: 1, height: 16, width: 16, pixels: bytes, labels: nil).tensor(first: 1)
         let expected = [x, vae.reconstruct(x)].map { t in
             enlarged(t).scalars.map { UInt8(min(max($0 * 255 + 0.5, 0), 255)) }
         }
@@ -93,7 +93,7 @@ struct EncodeTests {
         let vae = VAE.dense(inputs: [1, 16, 16], latent: 4, likelihood: .mse, using: &generator)
         try Checkpoint.load(from: base + "/run/checkpoint-beta0.001.safetensors", into: vae)
         let bytes = try ImagePreparation.prepare(file: photo, size: 16, channels: 1)
-        let x = ImageSet(count: 1, channels: 1, height: 16, width: 16, pixels: bytes, labels: nil).tensor(first: 1)
+        let x = try ImageSet(count: 1, channels: 1, height: 16, width: 16, pixels: bytes, labels: nil).tensor(first: 1)
         let (mu, logVar) = vae.encodeAll(x)
         let kl = (0..<4).map { j in mu.scalars[j] * mu.scalars[j] + exp(logVar.scalars[j]) - 1 - logVar.scalars[j] }
         let busiest = kl.indices.max { kl[$0] < kl[$1] }!

@@ -50,8 +50,8 @@ struct PCAReferenceTests {
     func matchesNumPy() throws {
         let reference = try loadReference().subset
         let data = try MNIST.load(from: mnistFolder, download: false, showProgress: false)
-        let train = data.train.tensor(first: reference.train_images).reshaped([-1, 784])
-        let test = data.test.tensor(first: reference.test_images).reshaped([-1, 784])
+        let train = try data.train.tensor(first: reference.train_images).reshaped([-1, 784])
+        let test = try data.test.tensor(first: reference.test_images).reshaped([-1, 784])
         let pca = try PCA(fitting: train, components: 128, solver: .dense)
         func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
         #expect(relative(pca.totalVariance, reference.total_variance) < 1e-3)

@@ -162,7 +162,7 @@ struct ReferenceBinarizationTests {
         // 3 images of 4×4 covering every byte level that matters: 0, 255 and values in between.
         let bytes: [UInt8] = (0..<48).map { UInt8(($0 * 37) % 256) }
         let set = ImageSet(count: 3, channels: 1, height: 4, width: 4, pixels: bytes, labels: nil)
-        let expected = set.binarized(seed: seed).pixels.map { $0 == 255 ? "1" : "0" }.joined()
+        let expected = try set.binarized(seed: seed).pixels.map { $0 == 255 ? "1" : "0" }.joined()
         let scripts = Self.scripts
         let interpreter = try #require(python)
         let code = """

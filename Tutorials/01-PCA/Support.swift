@@ -20,8 +20,8 @@ extension PCAChapter {
         let (train, test) = try data.load(dataset)
         let imageShape = [train.channels, train.height, train.width]
         let d = train.imageSize
-        var trainRows = train.tensor(first: train.count).reshaped([-1, d])
-        var testRows = test.tensor(first: test.count).reshaped([-1, d])
+        var trainRows = try train.tensor(first: train.count).reshaped([-1, d])
+        var testRows = try test.tensor(first: test.count).reshaped([-1, d])
         if subtractImageMean {
             // Question 4: each image minus its own mean brightness, plus the training set's mean brightness
             // (one constant for every image, so the covariance is that of the brightness-free images and

@@ -22,14 +22,14 @@ func perImageMSE(_ model: any AutoencoderModel, _ images: Tensor) -> [Double] {
 /// Reconstruction MSE on the clean test images, on noisy ones (σ = 0.5, against the clean images),
 /// on uniform random images and on the other dataset's test images, and the AUROC of the per-image
 /// error for telling the other dataset (positive) from the test set (negative).
-func anomalyReport(_ model: any AutoencoderModel, test: ImageSet, other: ImageSet, otherName: String, seed: UInt64) -> JSONValue {
+func anomalyReport(_ model: any AutoencoderModel, test: ImageSet, other: ImageSet, otherName: String, seed: UInt64) throws -> JSONValue {
     let clock = Stopwatch()
-    let images = test.tensor(first: test.count)
+    let images = try test.tensor(first: test.count)
     var noisyLoader = DataLoader(test, batchSize: test.count, shuffle: false, noiseStd: 0.5, seed: seed &+ 3)
-    let noisy = noisyLoader.epoch().first { _ in true }!.input
+    let noisy = try noisyLoader.epoch().remaining()[0].input  // one batch: the whole test set
     var generator = SeededGenerator(seed: seed &+ 4)
     let uniform = Tensor.randomUniform([1000] + Array(images.shape.dropFirst()), low: 0, high: 1, using: &generator)
-    let otherImages = other.tensor(first: other.count)
+    let otherImages = try other.tensor(first: other.count)
     let inScores = perImageMSE(model, images), outScores = perImageMSE(model, otherImages)
     let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
     let clean = mean(inScores)

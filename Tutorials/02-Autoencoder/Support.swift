@@ -5,9 +5,9 @@ import LatentData
 import LatentModels
 
 /// The test set as (input, target) batches of 500; with `noise` > 0 the same noise every time (fixed seed).
-func testBatches(_ test: ImageSet, noise: Float, seed: UInt64) -> [Batch] {
+func testBatches(_ test: ImageSet, noise: Float, seed: UInt64) throws -> [Batch] {
     var loader = DataLoader(test, batchSize: 500, shuffle: false, noiseStd: noise, seed: seed &+ 2)
-    return Array(loader.epoch())
+    return try loader.epoch().remaining()
 }
 
 /// The mean squared error per pixel of reconstructing each batch's clean images from its inputs, in

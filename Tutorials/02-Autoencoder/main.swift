@@ -87,7 +87,7 @@ struct AutoencoderChapter: ParsableCommand {
         // 3. Train: each epoch a fresh shuffle (the loader's generator advances once per epoch, so epoch k
         //    is the same whether or not the run was resumed), then the test MSE.
         var loader = try trainingLoader(train, batchSize: batch, noise: noise, seed: data.seed &+ 1)
-        let testSet = testBatches(test, noise: noise, seed: data.seed)
+        let testSet = try testBatches(test, noise: noise, seed: data.seed)
         let trainer = Trainer(model: autoencoder, optimizer: adam, random: random, checkpoint: run.file("checkpoint.safetensors"),
                               config: [("model", model.rawValue), ("latent", "\(zDim)"), ("hidden", "\(hidden)"), ("dataset", dataset.rawValue)])
         if training.resume { try trainer.resume(replaying: &loader) }
@@ -99,7 +99,7 @@ struct AutoencoderChapter: ParsableCommand {
         }
 
         // 4. What the code can do: reconstructions, samples from N(0, I), an interpolation, denoising.
-        let originals = test.tensor(first: 16)
+        let originals = try test.tensor(first: 16)
         if noise > 0 {
             let noisy = testSet[0].input.slice(0..<16)
             try run.writeGrid(concatBatch([noisy, autoencoder.reconstructAll(noisy), originals]), columns: 16, as: "denoising.png")
@@ -108,7 +108,7 @@ struct AutoencoderChapter: ParsableCommand {
         // Samples: decode codes drawn from N(0, I). The encoder never promised its codes look like that.
         try run.writeGrid(autoencoder.decodeAll(Tensor.randomNormal([64, zDim], using: &random["weights"])), columns: 8, as: "samples.png")
         // Interpolation: z(t) = (1 − t)·z₀ + t·z₁ between two test images (a 1 and a 7 for digits).
-        let pair = test.tensor(indices: interpolationPair(test))
+        let pair = try test.tensor(indices: interpolationPair(test))
         let ends = autoencoder.encodeAll(pair)
         let line = autoencoder.decodeAll(LatentCodes.interpolation(from: LatentCodes.row(ends, 0), to: LatentCodes.row(ends, 1), steps: 10))
         try run.writeGrid(concatBatch([pair.slice(0..<1), line, pair.slice(1..<2)]), columns: 12, as: "interpolation.png")

@@ -8,9 +8,9 @@ import LatentModels
 
 /// −ELBO and reconstruction scores of the test images and of `other`'s test images (binarized the
 /// same way for a Bernoulli decoder), the mean of each and the AUROC with `other` as positive.
-func anomalyReport(_ vae: VAE, testImages: Tensor, other: ImageSet, otherName: String, range: PixelRange) -> JSONValue {
+func anomalyReport(_ vae: VAE, testImages: Tensor, other: ImageSet, otherName: String, range: PixelRange) throws -> JSONValue {
     let clock = Stopwatch()
-    let otherImages = (vae.likelihood == .bce ? other.binarized(seed: 12345) : other).tensor(first: other.count, range: range)
+    let otherImages = try (vae.likelihood == .bce ? other.binarized(seed: 12345) : other).tensor(first: other.count, range: range)
     var generator = SeededGenerator(seed: 4242)
     let inside = vae.anomalyScores(images: testImages, using: &generator)
     let outside = vae.anomalyScores(images: otherImages, using: &generator)

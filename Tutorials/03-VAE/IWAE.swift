@@ -111,11 +111,12 @@ struct IWAEOptions: ParsableArguments {
 }
 
 /// Each pixel's mean over the training images, in [0, 1] (the start of Burda et al.'s decoder bias).
-func pixelMeans(_ train: ImageSet) -> [Float] {
+func pixelMeans(_ train: ImageSet) throws -> [Float] {
     let size = train.imageSize
+    let pixels = try train.pixels
     var sums = [Double](repeating: 0, count: size)
     for image in 0..<train.count {
-        for p in 0..<size { sums[p] += Double(train.pixels[image * size + p]) }
+        for p in 0..<size { sums[p] += Double(pixels[image * size + p]) }
     }
     return sums.map { Float($0 / (255 * Double(max(train.count, 1)))) }
 }

@@ -11,7 +11,7 @@ extension VAEChapter {
                        history: TrainingHistory, lik: VAELikelihood) throws {
         // Reconstructions: rows of 8 originals, each followed by its reconstruction from z = μ.
         let view = min(16, testImages.shape[0])
-        let originals = range == .minusOneToOne ? testImages.slice(0..<view) : test.tensor(first: view, range: range)
+        let originals = try range == .minusOneToOne ? testImages.slice(0..<view) : test.tensor(first: view, range: range)
         let reconstructions = vae.reconstruct(originals)
         let half = min(8, view)
         try run.writeGrid(concatBatch([originals.slice(0..<half), reconstructions.slice(0..<half),
@@ -26,7 +26,7 @@ extension VAEChapter {
         guard range == .zeroToOne, let labels = test.labels else { return }
         try writeInterpolation(vae, test: test, labels: labels, run: run)
         if vae.latentDimension == 2 {
-            let (mu, _) = vae.encodeAll(test.tensor(first: test.count, range: range))
+            let (mu, _) = vae.encodeAll(try test.tensor(first: test.count, range: range))
             let points = (0..<test.count).map { (x: Double(mu.scalars[2 * $0]), y: Double(mu.scalars[2 * $0 + 1])) }
             try run.writeChart(ScatterPlot(title: "Test digits at μ(x), coloured by label", points: points, classes: labels),
                                as: "latent-scatter.svg")
@@ -45,7 +45,7 @@ extension VAEChapter {
             let count = min(pairsPer, starts.count, ends.count)
             if count < pairsPer { print("interpolation \(from)→\(to): only \(count) test pair\(count == 1 ? "" : "s") with these labels") }
             for i in 0..<count {
-                let x = test.tensor(indices: [starts[i], ends[i]])
+                let x = try test.tensor(indices: [starts[i], ends[i]])
                 let (first, last) = (x.slice(0..<1), x.slice(1..<2))
                 if let autoencoder {
                     let codes = autoencoder.encodeAll(x)
@@ -64,7 +64,7 @@ extension VAEChapter {
     /// to the first four test faces' codes, in steps; returns what was drawn. The vectors are also
     /// written to attribute-vectors.json, for `--encode`.
     func writeAttributeArithmetic(_ vae: VAE, attributes: [String: [Int8]], train: ImageSet, test: Tensor, run: RunFolder) throws -> JSONValue {
-        let directions = attributeDirections(vae, attributes: attributes, train: train)
+        let directions = try attributeDirections(vae, attributes: attributes, train: train)
         try run.write(JSONValue.object(directions.map { ($0.name, .numbers($0.direction.scalars.map(Double.init))) }).serialized(),
                       as: "attribute-vectors.json")
         let (testMu, _) = vae.encodeAll(test.slice(0..<4))
@@ -84,11 +84,11 @@ extension VAEChapter {
 
     /// The Smiling and Eyeglasses vectors in code space: the mean μ of the training faces with the
     /// attribute minus the mean μ of those without (attributes from CelebA's list_attr_celeba.txt).
-    func attributeDirections(_ vae: VAE, attributes: [String: [Int8]], train: ImageSet) -> [(name: String, direction: Tensor)] {
+    func attributeDirections(_ vae: VAE, attributes: [String: [Int8]], train: ImageSet) throws -> [(name: String, direction: Tensor)] {
         // The training faces' μ, 4,096 faces at a time: the whole set as Floats would be 8 GB at CelebA's full size.
         var chunks: [Tensor] = []
         for start in stride(from: 0, to: train.count, by: 4096) {
-            let faces = train.tensor(indices: Array(start..<min(start + 4096, train.count)), range: .minusOneToOne)
+            let faces = try train.tensor(indices: Array(start..<min(start + 4096, train.count)), range: .minusOneToOne)
             chunks.append(vae.encodeAll(faces).mu)
         }
         let codes = concatBatch(chunks)

@@ -100,7 +100,7 @@ struct VAEChapter: ParsableCommand {
             (train, test) = try data.load(dataset)
         }
         // A Bernoulli decoder is evaluated on ONE fixed binarization of the test set (nats comparable across runs).
-        let testImages = (lik == .bce ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: range)
+        let testImages = try (lik == .bce ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: range)
 
         // ---- Model, optimizer, the run's generators -------------------------------------------
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
@@ -110,7 +110,7 @@ struct VAEChapter: ParsableCommand {
         case .conv: .conv(latent: zDim, likelihood: lik, using: &random["eps"])
         case .celeba: .celeba(filters: filters, latent: zDim, seedDecoder: decoder == .seed, using: &random["eps"])
         }
-        if model == .burda { vae.setOutputBias(toLogitOf: pixelMeans(train)) }
+        if model == .burda { vae.setOutputBias(toLogitOf: try pixelMeans(train)) }
         let adam = isFaces
             ? Adam(parameters: vae.parameters, lr: lr, betas: (0.5, 0.999), weightDecay: 1e-5)  // seed 000
             : Adam(parameters: vae.parameters, lr: lr, eps: iwae.schedule == .burda ? 1e-4 : 1e-8)
@@ -156,7 +156,7 @@ struct VAEChapter: ParsableCommand {
                                           elbo: history.last("test_elbo") ?? .nan, allImages: test.count)
         }
 
-        if let anomaly { metrics.append(("anomaly", anomalyReport(vae, testImages: testImages, other: try data.load(anomaly).test, otherName: anomaly.rawValue, range: range))) }
+        if let anomaly { try metrics.append(("anomaly", anomalyReport(vae, testImages: testImages, other: data.load(anomaly).test, otherName: anomaly.rawValue, range: range))) }
 
         // ---- Pictures -----------------------------------------------------------------------------
         try writePictures(vae, run: run, test: test, testImages: testImages, range: range, history: history, lik: lik)

@@ -16,7 +16,7 @@ struct ProbeRow {
 }
 
 /// Probes the codes `encode` gives for the training and test images.
-func probeEncoder(_ name: String, train: ImageSet, test: ImageSet, seed: UInt64, encode: (Tensor) throws -> Tensor) rethrows -> ProbeRow {
+func probeEncoder(_ name: String, train: ImageSet, test: ImageSet, seed: UInt64, encode: (Tensor) throws -> Tensor) throws -> ProbeRow {
     guard let trainLabels = train.labels, let testLabels = test.labels else { preconditionFailure("--probe needs labelled data") }
     let clock = Stopwatch()
     let (trainCodes, testCodes) = (try encode(train.tensor(first: train.count)), try encode(test.tensor(first: test.count)))
@@ -36,14 +36,14 @@ func finishProbes(_ rows: [ProbeRow], latent: Int, ae: String?, vae: String?, tr
     var rows = rows
     let flat = { (x: Tensor) in x.reshaped([x.shape[0], x.count / x.shape[0]]) }
     let pca = try PCA(fitting: flat(train.tensor(first: train.count)), components: latent)
-    rows.insert(probeEncoder("PCA", train: train, test: test, seed: seed) { pca.encode(flat($0), components: latent) }, at: 0)
+    rows.insert(try probeEncoder("PCA", train: train, test: test, seed: seed) { pca.encode(flat($0), components: latent) }, at: 0)
     if let ae {
         let model = try loadAutoencoder(ae)
-        rows.append(probeEncoder("AE (\(FileIO.fileName(of: ae)))", train: train, test: test, seed: seed) { model.encodeAll($0) })
+        rows.append(try probeEncoder("AE (\(FileIO.fileName(of: ae)))", train: train, test: test, seed: seed) { model.encodeAll($0) })
     }
     if let vae {
         let model = try loadVAE(vae)
-        rows.append(probeEncoder("VAE μ (\(FileIO.fileName(of: vae)))", train: train, test: test, seed: seed) { model.encodeAll($0).mu })
+        rows.append(try probeEncoder("VAE μ (\(FileIO.fileName(of: vae)))", train: train, test: test, seed: seed) { model.encodeAll($0).mu })
     }
     let json: JSONValue = ["seed": .number(Double(seed)), "knn_distance": "euclidean on raw codes",
                        "linear_probe": "softmax regression on standardized codes, Adam lr 1e-2, 2000 steps of 256, weight decay 1e-3",

@@ -86,7 +86,7 @@ struct BetaVAEChapter: ParsableCommand {
         // ---- Data: pixels in [0, 1] (MNIST, Sigmoid decoder) or [-1, 1] (CelebA, Tanh decoder) ----
         let range: PixelRange = isFaces ? .minusOneToOne : .zeroToOne
         let (train, test) = try data.load(dataset)
-        let testImages = test.tensor(first: test.count, range: range)
+        let testImages = try test.tensor(first: test.count, range: range)
 
         var results: [JSONValue] = [], probes: [ProbeRow] = []
         var comparison: [Tensor] = [testImages.slice(0..<min(10, test.count))]
@@ -124,7 +124,7 @@ struct BetaVAEChapter: ParsableCommand {
             }
             let (result, rows) = try describe(vae, beta: beta, history: trainer.history, testImages: testImages, range: range, run: run)
             results.append(result)
-            if probe { probes.append(probeEncoder("β-VAE μ, β = \(formatBeta(beta))", train: train, test: test, seed: data.seed) { vae.encodeAll($0).mu }) }
+            if probe { probes.append(try probeEncoder("β-VAE μ, β = \(formatBeta(beta))", train: train, test: test, seed: data.seed) { vae.encodeAll($0).mu }) }
             comparison += rows
         }
 

@@ -18,7 +18,7 @@ extension CollapseChapter {
         let k = latent ?? 16, batch = training.batchSize ?? 128, epochs = training.epochs ?? 10
         let run = try data.runFolder(default: "collapse-ppca")
         let (train, test) = try data.load(data.dataset ?? .mnist)
-        let trainImages = train.tensor(first: train.count), testImages = test.tensor(first: test.count)
+        let trainImages = try train.tensor(first: train.count), testImages = try test.tensor(first: test.count)
         let pixels = trainImages.count / train.count
         let flat = { (x: Tensor) in x.reshaped([x.shape[0], pixels]) }
         let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }

@@ -72,7 +72,7 @@ struct CollapseChapter: ParsableCommand {
         let run = try data.runFolder(default: "collapse-\(model.rawValue)-\(remedy.rawValue)")
         let (train, test) = try data.load(data.dataset ?? (model == .celeba ? .celeba : .mnist))
         // Bernoulli models: binarized afresh in every batch, tested on one fixed binarization. Faces: [-1, 1].
-        let testImages = (model.isBernoulli ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: model.range)
+        let testImages = try (model.isBernoulli ? test.binarized(seed: 12345) : test).tensor(first: test.count, range: model.range)
 
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
         let vae = model.make(latent: zDim, using: &random["eps"])

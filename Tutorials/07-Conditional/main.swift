@@ -67,7 +67,7 @@ struct ConditionalChapter: ParsableCommand {
         // ---- Data: binarized afresh in every batch; the test set binarized once (seed 12345) -----------
         let (train, test) = try data.load(dataset)
         guard let trainLabels = train.labels, let testLabels = test.labels else { throw ValidationError("\(dataset.rawValue) has no labels") }
-        let testImages = test.binarized(seed: 12345).tensor(first: test.count)
+        let testImages = try test.binarized(seed: 12345).tensor(first: test.count)
         let random = RandomStreams(["eps": SeededGenerator(seed: data.seed), "binarize": SeededGenerator(seed: data.seed &+ 2)])
         var loader = try trainingLoader(train, batchSize: batch, seed: data.seed &+ 1)
         let clock = Stopwatch()
@@ -111,7 +111,7 @@ struct ConditionalChapter: ParsableCommand {
         case .m2:
             // ---- M2: the labelled subset (10 per class, fixed by --label-seed) and every training image unlabelled
             let chosen = balancedLabelSubset(trainLabels, count: labels, classes: 10, seed: labelSeed)
-            let labelledImages = train.tensor(indices: chosen), labelledY = chosen.map { trainLabels[$0] }
+            let labelledImages = try train.tensor(indices: chosen), labelledY = chosen.map { trainLabels[$0] }
             let weight = alpha ?? 0.1 * Float(train.count) / Float(labels)
             let m2 = SemiSupervisedVAE.dense(classes: 10, hidden: hiddenUnits, latent: zDim, using: &random["eps"])
             vae = m2.vae
@@ -146,8 +146,8 @@ struct ConditionalChapter: ParsableCommand {
             }
             if let probeVAE {
                 let codes = try loadDenseVAE(probeVAE)
-                let result = probeCodes(train: codes.encodeAll(train.tensor(first: train.count)).mu, trainLabels: trainLabels,
-                                        test: codes.encodeAll(test.tensor(first: test.count)).mu, testLabels: testLabels,
+                let result = try probeCodes(train: codes.encodeAll(train.tensor(first: train.count)).mu, trainLabels: trainLabels,
+                                            test: codes.encodeAll(test.tensor(first: test.count)).mu, testLabels: testLabels,
                                         labelCounts: [labels], seed: labelSeed)[0]
                 print("linear probe on \(FileIO.fileName(of: probeVAE))'s μ with the same \(labels) labels: test error \(Format.fixed(100 * (1 - result.probe), 2)) %")
                 metrics.append(("probe_error", .number(1 - result.probe)))

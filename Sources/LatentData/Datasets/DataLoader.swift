@@ -34,9 +34,11 @@ public struct Batch: Sendable, Equatable {
 /// ```swift
 /// var loader = DataLoader(mnist.train, batchSize: 128, seed: 0)
 /// for epoch in 1...10 {
-///     for batch in loader.epoch() { ... batch.input, batch.images, batch.labels ... }
+///     var batches = loader.epoch()
+///     while let batch = try batches.next() { ... batch.input, batch.images, batch.labels ... }
 /// }
 /// ```
+/// `next()` throws because a batch may be read from a file (CelebA's cache), which can fail.
 /// Each `epoch()` call draws the permutation (and a seed for the noise) from the loader's generator,
 /// so a run is reproducible from its seed, and epoch k is the same whatever happened in between.
 public struct DataLoader<Dataset: ImageDataset>: Sendable {
@@ -94,8 +96,8 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
         return Epoch(loader: self, order: order, noiseGenerator: SeededGenerator(seed: noiseSeed))
     }
 
-    /// One pass over the data: a sequence of `Batch`.
-    public struct Epoch: Sequence, IteratorProtocol, Sendable {
+    /// One pass over the data, a `Batch` at a time.
+    public struct Epoch: Sendable {
         let loader: DataLoader
         let order: [Int]
         var noiseGenerator: SeededGenerator
@@ -108,21 +110,29 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
         }
 
         /// The number of batches in this epoch.
-        public var underestimatedCount: Int { loader.batchCount }
+        public var batchCount: Int { loader.batchCount }
 
         /// The next batch, or nil at the end of the epoch.
-        public mutating func next() -> Batch? {
+        public mutating func next() throws -> Batch? {
             let remaining = order.count - position
             let size = Swift.min(loader.batchSize, remaining)
             if size <= 0 || (size < loader.batchSize && loader.lastBatch == .drop) { return nil }
             let indices = Array(order[position..<(position + size)])
             position += size
-            let images = loader.dataset.tensor(indices: indices, range: loader.range)
+            let images = try loader.dataset.tensor(indices: indices, range: loader.range)
             var input = images
             if loader.noiseStd > 0 {
                 addClampedNoise(&input, std: loader.noiseStd, range: loader.range, using: &noiseGenerator)
             }
             return Batch(images: images, input: input, labels: loader.dataset.labels(at: indices), indices: indices)
+        }
+
+        /// The batches not yet taken, all at once (for small sets and tests).
+        public func remaining() throws -> [Batch] {
+            var rest = self
+            var batches: [Batch] = []
+            while let batch = try rest.next() { batches.append(batch) }
+            return batches
         }
     }
 }

@@ -16,7 +16,8 @@ public enum DatasetName: String, CaseIterable, Sendable {
 }
 
 /// The training and test images of `name` as byte sets (pixels become Floats when batched): MNIST and
-/// Fashion-MNIST with their labels, CelebA's training and test splits (64×64 crops) without.
+/// Fashion-MNIST with their labels, CelebA's training and test splits (64×64 crops, read from the
+/// decoded cache file batch by batch) without.
 ///
 /// The files are found in the folders `DataFolders.search` lists: `explicitPath` alone when given.
 /// `.images` reads the folder `explicitPath` (required) at `size`×`size` with `channels` channels.
@@ -33,18 +34,10 @@ public func loadDataset(_ name: DatasetName, from explicitPath: String?, size: I
         return (data.train, data.test)
     case .celeba:
         let data = try CelebA.load(from: folder)
-        return (ImageSet(data.train), ImageSet(data.test))
+        return (data.train.images, data.test.images)
     case .images:
         guard let folder else { throw ImageFolderError.notAFolder("(none given)") }
         let data = try ImageFolder.load(from: folder, size: size, channels: channels)
         return (data.train, data.test)
-    }
-}
-
-extension ImageSet {
-    /// The same images (bytes and labels) as a plain set, e.g. a CelebA split.
-    public init(_ images: some ImageDataset) {
-        self.init(count: images.count, channels: images.channels, height: images.height, width: images.width,
-                  pixels: images.pixels, labels: images.labels)
     }
 }

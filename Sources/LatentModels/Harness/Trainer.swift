@@ -89,7 +89,11 @@ public final class Trainer {
             model.isTraining = true
             let bar = ProgressBar(total: loader.batchCount, label: "\(label)epoch \(epoch)/\(epochs)")
             var sums = partial ?? PartialEpoch(steps: 0, names: [], sums: [], count: 0)
-            for (index, batch) in loader.epoch().enumerated().dropFirst(sums.steps) {
+            var batches = loader.epoch()
+            var index = -1
+            while let batch = try batches.next() {
+                index += 1
+                if index < sums.steps { continue }  // done before the Ctrl-C this run resumes from
                 optimizer.zeroGrad()
                 let report = try step(batch)
                 if let bad = report.terms.first(where: { !$0.value.isFinite }) {

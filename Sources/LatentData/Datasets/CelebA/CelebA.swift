@@ -3,19 +3,20 @@ import Latent
 
 /// The images of one CelebA split as bytes [N, 3, S, S], with their file names and attributes.
 /// Conforms to `ImageDataset`, so `DataLoader` batches it (Float N×3×S×S in [0,1] or [-1,1]).
-public struct CelebAImages: ImageDataset, Equatable {
+public struct CelebAImages: ImageDataset {
+    /// The images, read from the decoded cache file batch by batch (in memory only when no cache
+    /// file could be written).
+    public let images: ImageSet
     /// Number of images N.
-    public let count: Int
+    public var count: Int { images.count }
     /// Always 3 (RGB).
-    public let channels = 3
+    public var channels: Int { images.channels }
     /// S.
-    public let height: Int
+    public var height: Int { images.height }
     /// S.
-    public let width: Int
-    /// [N, 3, S, S] bytes.
-    public let pixels: [UInt8]
+    public var width: Int { images.width }
     /// CelebA has no class labels: nil (see `attributes`).
-    public let labels: [Int]? = nil
+    public var labels: [Int]? { nil }
     /// File name of each image, e.g. "000001.jpg".
     public let names: [String]
     /// The 40 attribute names (empty when `list_attr_celeba.txt` was not found).
@@ -23,17 +24,18 @@ public struct CelebAImages: ImageDataset, Equatable {
     /// [N, attributeNames.count] values: +1, -1, or 0 when the image is not in the list.
     public let attributes: [Int8]
 
-    /// A split of `names.count` images of side `size`.
-    public init(size: Int, names: [String], pixels: [UInt8], attributeNames: [String], attributes: [Int8]) {
-        precondition(pixels.count == names.count * 3 * size * size, "CelebAImages: pixel count mismatch")
+    /// A split: `images` (3 channels) named `names`, with their attributes.
+    public init(images: ImageSet, names: [String], attributeNames: [String], attributes: [Int8]) {
+        precondition(images.count == names.count && images.channels == 3, "CelebAImages: \(names.count) names for \(images.count) images")
         precondition(attributes.count == names.count * attributeNames.count, "CelebAImages: attribute count mismatch")
-        count = names.count
-        height = size
-        width = size
-        self.pixels = pixels
+        self.images = images
         self.names = names
         self.attributeNames = attributeNames
         self.attributes = attributes
+    }
+
+    public func copyPixels(of indices: [Int], into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        try images.copyPixels(of: indices, into: buffer)
     }
 
     /// Attribute `name` (e.g. "Smiling") of image `index`: +1, -1, or nil if unknown.
@@ -142,22 +144,28 @@ public struct CelebA: Sendable {
         let folder = cacheFolder ?? defaultCacheFolder(environment: environment)
         let sourceTag = String(CelebACache.fnv1a(Array(source.path.utf8)), radix: 16)
         let cachePath = FileIO.join(folder, "img_align_celeba-\(size)px-\(sourceTag).u8")
-        // A valid cache is read split by split, straight from the file (the full 202,599 faces at 64×64
-        // are 2.5 GB: read once into place, never whole and then copied).
-        func splits(from header: CelebACache.Header) throws -> CelebA {
+        // The splits read their images from the cache file, batch by batch: the full 202,599 faces at
+        // 64×64 are 2.5 GB, which stay on disk (and in the system's file cache), not in the process.
+        func splits(from file: OpenFile, header: CelebACache.Header) throws -> CelebA {
             try split(names: header.names, size: size, source: source, cachePath: cachePath, found: listing.names.count,
-                      log: log) { indices in try CelebACache.readPixels(path: cachePath, header: header, indices: indices) }
+                      log: log) { rows in
+                try ImageSet(file: file, offset: header.pixelOffset, rows: rows, channels: 3, height: size, width: size, labels: nil)
+            }
         }
         if FileIO.fileExists(cachePath) {
+            var current: (OpenFile, CelebACache.Header)?
             do {
-                let header = try CelebACache.readHeader(path: cachePath)
+                let file = try OpenFile(cachePath)
+                let header = try CelebACache.readHeader(file)
                 if header.size == size && header.source == source.path && header.fingerprint == listing.fingerprint {
-                    return try splits(from: header)
+                    current = (file, header)
+                } else {
+                    log("CelebA: cache \(cachePath) is stale (source files changed); rebuilding")
                 }
-                log("CelebA: cache \(cachePath) is stale (source files changed); rebuilding")
             } catch {
                 log("CelebA: \(error); rebuilding")
             }
+            if let (file, header) = current { return try splits(from: file, header: header) }
         }
         var built: CelebACache? = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
         var written = false
@@ -168,18 +176,15 @@ public struct CelebA: Sendable {
             log("CelebA: could not write the decoded cache (\(error)); using the decoded images without one")
         }
         if written {
-            // Let go of the decoded images and read the splits from the file like any later load: one
-            // copy of the pixels in memory, not two.
+            // Let go of the decoded images and read the splits from the file like any later load.
             built = nil
-            return try splits(from: try CelebACache.readHeader(path: cachePath))
+            let file = try OpenFile(cachePath)
+            return try splits(from: file, header: try CelebACache.readHeader(file))
         }
         let cache = built!
-        let imageBytes = 3 * size * size
-        return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { indices in
-            var pixels = [UInt8]()
-            pixels.reserveCapacity(indices.count * imageBytes)
-            for i in indices { pixels += cache.pixels[(i * imageBytes)..<((i + 1) * imageBytes)] }
-            return pixels
+        let all = ImageSet(count: cache.names.count, channels: 3, height: size, width: size, pixels: cache.pixels, labels: nil)
+        return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { rows in
+            all.subset(rows)
         }
     }
 
@@ -256,10 +261,10 @@ public struct CelebA: Sendable {
     }
 
     /// Splits the cached images `names` by `list_eval_partition.txt` and attaches `list_attr_celeba.txt`,
-    /// when present; `pixels(indices)` gives the bytes of the images at those cache positions, in order.
+    /// when present; `images(rows)` gives the images at those cache positions, in order.
     static func split(
         names: [String], size: Int, source: CelebASource, cachePath: String, found: Int, log: (String) -> Void,
-        pixels: ([Int]) throws -> [UInt8]
+        images imagesAt: ([Int]) throws -> ImageSet
     ) throws -> CelebA {
         let folder = source.datasetFolder
         let partitionPath = FileIO.join(folder, "list_eval_partition.txt")
@@ -290,7 +295,7 @@ public struct CelebA: Sendable {
             values.reserveCapacity(indices.count * a)
             for i in indices { values += attributes.values[(i * a)..<((i + 1) * a)] }
             return CelebAImages(
-                size: size, names: indices.map { names[$0] }, pixels: try pixels(indices),
+                images: try imagesAt(indices), names: indices.map { names[$0] },
                 attributeNames: attributes.names, attributes: values)
         }
         let train = try images(.train)

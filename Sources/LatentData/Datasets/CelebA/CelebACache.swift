@@ -93,19 +93,24 @@ public struct CelebACache: Sendable, Equatable {
                   pixels: Array(bytes[header.pixelOffset...]))
     }
 
-    /// Reads only the header of the cache file at `path` (the pixels stay on disk, for
-    /// `readPixels`): the loader then reads each split's images straight into place.
-    public static func readHeader(path: String) throws -> Header {
-        guard let fileSize = FileIO.fileSize(path) else { throw FileIOError.cannotOpen(path: path, reason: "no such file") }
+    /// Reads only the header of the cache file `file` (the pixels stay on disk; the loader's splits
+    /// read them from `file` batch by batch).
+    public static func readHeader(_ file: OpenFile) throws -> Header {
+        let fileSize = file.size
+        func bytes(_ count: Int) throws -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: count)
+            try out.withUnsafeMutableBufferPointer { try file.read(offset: 0, into: $0) }
+            return out
+        }
         // The fixed fields, then the source path, then up to 256 bytes per name: never more than the file.
-        let fixed = try FileIO.readRange(path, offset: 0, count: min(fileSize, 32))
-        var guess = min(fileSize, 32)
+        let fixed = try bytes(min(fileSize, 32))
+        var guess = fixed.count
         if fixed.count >= 32 {
             let u32 = { (at: Int) in (0..<4).reduce(0) { $0 | Int(fixed[at + $1]) << (8 * $1) } }
             let (count, sourceLength) = (u32(16), u32(28))
             guess = min(fileSize, 32 &+ min(sourceLength, fileSize) &+ min(count, fileSize) &* 256)
         }
-        return try parseHeader(try FileIO.readRange(path, offset: 0, count: guess), fileSize: fileSize, path: path)
+        return try parseHeader(try bytes(guess), fileSize: fileSize, path: file.path)
     }
 
     /// Parses the header at the start of `bytes` of a file of `fileSize` bytes, checking that the
@@ -154,24 +159,6 @@ public struct CelebACache: Sendable, Equatable {
             throw fail("expected \(pixelCount) pixel bytes for \(count) images of \(size)×\(size), found \(fileSize - p)")
         }
         return Header(size: size, source: source, fingerprint: fingerprint, names: names, pixelOffset: p)
-    }
-
-    /// The pixels of images `indices` of the cache file at `path` (whose header is `header`), in that
-    /// order, read straight from the file; runs of consecutive images are read in one call.
-    public static func readPixels(path: String, header: Header, indices: [Int]) throws -> [UInt8] {
-        let imageBytes = 3 * header.size * header.size
-        var pixels = [UInt8](repeating: 0, count: indices.count * imageBytes)
-        var start = 0
-        try pixels.withUnsafeMutableBufferPointer { out in
-            while start < indices.count {
-                var end = start + 1
-                while end < indices.count && indices[end] == indices[end - 1] + 1 { end += 1 }
-                try FileIO.readRange(path, offset: header.pixelOffset + indices[start] * imageBytes,
-                                     into: UnsafeMutableBufferPointer(rebasing: out[(start * imageBytes)..<(end * imageBytes)]))
-                start = end
-            }
-        }
-        return pixels
     }
 
     /// FNV-1a 64-bit hash of `bytes`, continuing from `hash`.
