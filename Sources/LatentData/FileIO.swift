@@ -113,13 +113,17 @@ public enum FileIO {
     /// Writes the concatenation of `parts` to `path` atomically (as `writeAtomically(_:to:)`), each part
     /// straight from its own storage: a large file is never assembled in memory first.
     public static func writeAtomically(parts: [[UInt8]], to path: String) throws {
+        try writeAtomically(to: path) { file in
+            for part in parts { try file.append(part) }
+        }
+    }
+
+    /// Writes `path` atomically (as `writeAtomically(_:to:)`) from what `body` appends, piece by piece:
+    /// a file larger than memory (CelebA's decoded cache) is written as it is made.
+    public static func writeAtomically(to path: String, appending body: (inout FileAppender) throws -> Void) throws {
         try writeAtomically(path) { fd, limit in
-            var remaining = limit
-            for part in parts {
-                let n = min(part.count, remaining)
-                try part.withUnsafeBufferPointer { try writeAll(fd: fd, bytes: UnsafeBufferPointer(rebasing: $0[..<n]), path: path) }
-                remaining -= n
-            }
+            var file = FileAppender(fd: fd, path: path, remaining: limit)
+            try body(&file)
         }
     }
 
@@ -255,7 +259,7 @@ public enum FileIO {
         return String(path[path.index(after: slash)...])
     }
 
-    private static func writeAll<Bytes: Collection>(fd: Int32, bytes: Bytes, path: String) throws
+    fileprivate static func writeAll<Bytes: Collection>(fd: Int32, bytes: Bytes, path: String) throws
     where Bytes.Element == UInt8 {
         func write(_ buffer: UnsafeBufferPointer<UInt8>) throws {
             var offset = 0
@@ -311,5 +315,25 @@ public final class OpenFile: Sendable {
     /// Fills `buffer` with the bytes from `offset` on; fails naming the file if it ends first.
     public func read(offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
         try FileIO.readRange(fd: fd, path: path, offset: offset, into: buffer, allowShort: false)
+    }
+}
+
+/// The file being written by `FileIO.writeAtomically(to:appending:)`: each `append` adds bytes at its end.
+public struct FileAppender {
+    fileprivate let fd: Int32
+    fileprivate let path: String
+    /// Bytes still to write before a simulated fault (`FileIO.withWriteFault`) stops the writing.
+    fileprivate var remaining: Int
+
+    /// Appends `bytes`.
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        let n = min(bytes.count, remaining)
+        remaining -= n
+        try FileIO.writeAll(fd: fd, bytes: UnsafeBufferPointer(rebasing: bytes[..<n]), path: path)
+    }
+
+    /// Appends `bytes`.
+    public mutating func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { try append($0) }
     }
 }

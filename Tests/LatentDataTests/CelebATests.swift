@@ -198,6 +198,26 @@ struct CelebADatasetTests {
         #expect(log.contains { $0.contains("could not write the decoded cache") })
     }
 
+    @Test("A cache write that fails midway (disk full) leaves no file behind; the same images load from memory",
+          arguments: [0, 300])
+    func cacheWriteFailsMidway(afterBytes: Int) throws {
+        let root = try temporaryFolder("full")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try makeDataset(at: root, fixtures: ["q75_420_35x29", "q50_420_35x29", "q95_420_35x29"], partition: [0, 2, 0],
+                        attributes: [[1, 1, 1], [1, 1, 1], [-1, 1, 1]])
+        let cacheFolder = root.appendingPathComponent("cache").path
+        var log: [String] = []
+        let inMemory = try FileIO.withWriteFault(WriteFault(.write(afterBytes: afterBytes), errorNumber: ENOSPC)) {
+            try CelebA.load(from: root.path, size: 8, cacheFolder: cacheFolder, showProgress: false, environment: [:]) { log.append($0) }
+        }
+        #expect(inMemory.train.images.file == nil && inMemory.train.count == 2 && inMemory.test.count == 1)
+        #expect(log.contains { $0.contains("could not write the decoded cache") && $0.contains(String(cString: strerror(ENOSPC))) })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cacheFolder).isEmpty)
+        let fromFile = try CelebA.load(from: root.path, size: 8, cacheFolder: cacheFolder, showProgress: false, environment: [:]) { _ in }
+        #expect(fromFile.train.images.file != nil)
+        #expect(try inMemory.train.pixels == fromFile.train.pixels && inMemory.test.pixels == fromFile.test.pixels)
+    }
+
     @Test("A second load reads the cache; a changed file list makes it stale and rebuilds it")
     func cacheReuseAndStaleness() throws {
         let root = try temporaryFolder("stale")
@@ -222,9 +242,8 @@ struct CelebADatasetTests {
         #expect(try third.found == 3 && third.train.pixels[0] == first.train.pixels[0])
         #expect(log.contains { $0.contains("stale") })
         #expect(log.contains { $0.contains("1 images not in list_eval_partition.txt are left out") })
-        // No temporary files are left beside the cache.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cacheFolder).filter { $0.contains("tmp") }
-        #expect(leftovers.isEmpty)
+        // Only the cache is in its folder: no temporary file is left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cacheFolder) == [FileIO.fileName(of: third.cachePath)])
     }
 
     @Test("The splits read their images from the cache file: a cache cut short after loading is an error naming it")

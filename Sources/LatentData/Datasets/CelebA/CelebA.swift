@@ -167,50 +167,95 @@ public struct CelebA: Sendable {
             }
             if let (file, header) = current { return try splits(from: file, header: header) }
         }
-        var built: CelebACache? = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
-        var written = false
         do {
-            try built!.write(to: cachePath)
-            written = true
-        } catch {
-            log("CelebA: could not write the decoded cache (\(error)); using the decoded images without one")
-        }
-        if written {
-            // Let go of the decoded images and read the splits from the file like any later load.
-            built = nil
+            try writeCache(listing: listing, size: size, to: cachePath, showProgress: showProgress)
             let file = try OpenFile(cachePath)
             return try splits(from: file, header: try CelebACache.readHeader(file))
+        } catch let error as FileIOError {
+            log("CelebA: could not write the decoded cache (\(error)); decoding into memory instead")
         }
-        let cache = built!
+        let cache = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
         let all = ImageSet(count: cache.names.count, channels: 3, height: size, width: size, pixels: cache.pixels, labels: nil)
         return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { rows in
             all.subset(rows)
         }
     }
 
-    /// Decodes, resizes and crops every listed image in parallel into a cache.
+    /// Decodes, resizes and crops every listed image in parallel into a cache in memory (what `load`
+    /// uses when no cache file can be written).
     public static func buildCache(
         listing: CelebASourceListing, size: Int, showProgress: Bool = true
     ) throws -> (cache: CelebACache, failures: [String]) {
+        var names: [String] = [], pixels: [UInt8] = [], failures: [String] = []
+        try decode(listing: listing, size: size, showProgress: showProgress) { index, image in
+            names.append(listing.names[index])
+            pixels += image
+        } failed: { failures.append($0) }
+        let cache = CelebACache(size: size, source: listing.source.path, fingerprint: listing.fingerprint, names: names, pixels: pixels)
+        return (cache, failures)
+    }
+
+    /// Decodes every listed image into the cache file at `path` (written atomically), as `buildCache`
+    /// does but straight to disk, so that memory holds a chunk of 512 images, not the 2.5 GB of the full
+    /// 202,599 faces. The pixels go to a temporary file first: the names come before them in the cache,
+    /// and which images fail is known only at the end. Returns the failures.
+    @discardableResult
+    public static func writeCache(listing: CelebASourceListing, size: Int, to path: String, showProgress: Bool = true) throws -> [String] {
+        let pixelsPath = path + ".pixels-\(getpid())"  // two runs building at once do not share it
+        defer { FileIO.removeFile(pixelsPath) }
+        var names: [String] = [], failures: [String] = []
+        try FileIO.writeAtomically(to: pixelsPath) { file in
+            try decode(listing: listing, size: size, showProgress: showProgress) { index, image in
+                names.append(listing.names[index])
+                try file.append(image)
+            } failed: { failures.append($0) }
+        }
+        let pixels = try OpenFile(pixelsPath)
+        let header = CelebACache.header(size: size, source: listing.source.path, fingerprint: listing.fingerprint, names: names)
+        try FileIO.writeAtomically(to: path) { file in
+            try file.append(header)
+            var chunk = [UInt8](repeating: 0, count: 1 << 24)
+            var offset = 0
+            while offset < pixels.size {
+                let n = min(chunk.count, pixels.size - offset)
+                try chunk.withUnsafeMutableBufferPointer { buffer in
+                    try pixels.read(offset: offset, into: UnsafeMutableBufferPointer(rebasing: buffer[..<n]))
+                    try file.append(UnsafeBufferPointer(rebasing: buffer[..<n]))
+                }
+                offset += n
+            }
+        }
+        return failures
+    }
+
+    /// Decodes, resizes and crops the listed images in parallel, 512 at a time, then hands each one in
+    /// list order to `decoded(index, pixels)` (3 × S × S bytes) or, when its file does not decode, its
+    /// message to `failed`. Throws `CelebAError.noImages` when none decodes.
+    static func decode(
+        listing: CelebASourceListing, size: Int, showProgress: Bool,
+        _ decoded: (Int, UnsafeBufferPointer<UInt8>) throws -> Void, failed: (String) -> Void
+    ) throws {
         let n = listing.names.count
         let imageBytes = 3 * size * size
-        var pixels = [UInt8](repeating: 0, count: n * imageBytes)
-        var errors = [String?](repeating: nil, count: n)
-        let bar = showProgress ? ProgressBar(total: n, label: "decoding CelebA to \(size)×\(size)", unit: .items("img")) : nil
         let batch = 512
-        pixels.withUnsafeMutableBufferPointer { pixelBuffer in
-            errors.withUnsafeMutableBufferPointer { errorBuffer in
-                guard let out = pixelBuffer.baseAddress, let errorOut = errorBuffer.baseAddress else { return }
-                var start = 0
-                while start < n {
-                    let end = min(n, start + batch)
-                    let first = start
+        var pixels = [UInt8](repeating: 0, count: batch * imageBytes)
+        var errors = [String?](repeating: nil, count: batch)
+        var (good, firstFailures) = (0, [String]())
+        let bar = showProgress ? ProgressBar(total: n, label: "decoding CelebA to \(size)×\(size)", unit: .items("img")) : nil
+        var start = 0
+        while start < n {
+            let end = min(n, start + batch)
+            let first = start
+            pixels.withUnsafeMutableBufferPointer { pixelBuffer in
+                errors.withUnsafeMutableBufferPointer { errorBuffer in
+                    let (out, errorOut) = (pixelBuffer.baseAddress!, errorBuffer.baseAddress!)
                     parallelFor(end - start, grain: 4) { range in
                         let decoder = JPEGDecoder()
                         var transforms: [Int: ResizeCenterCrop] = [:]
                         var scratch: [UInt8] = []
                         for i in range {
                             let index = first + i
+                            errorOut[i] = nil
                             do {
                                 let image = try decoder.decode(try listing.read(index))
                                 let key = image.width << 32 | image.height
@@ -225,39 +270,36 @@ public struct CelebA: Sendable {
                                             let channel = min(c, image.channels - 1)
                                             transform.apply(
                                                 plane: src.baseAddress! + channel * image.width * image.height,
-                                                into: out + index * imageBytes + c * size * size,
+                                                into: out + i * imageBytes + c * size * size,
                                                 scratch: tmp.baseAddress!)
                                         }
                                     }
                                 }
                             } catch {
-                                errorOut[index] = "\(listing.names[index]): \(error)"
+                                errorOut[i] = "\(listing.names[index]): \(error)"
                             }
                         }
                     }
-                    start = end
-                    bar?.update(step: end)
                 }
             }
+            try pixels.withUnsafeBufferPointer { chunk in
+                for i in 0..<(end - start) {
+                    if let error = errors[i] {
+                        if firstFailures.count < 5 { firstFailures.append(error) }
+                        failed(error)
+                    } else {
+                        good += 1
+                        try decoded(start + i, UnsafeBufferPointer(rebasing: chunk[(i * imageBytes)..<((i + 1) * imageBytes)]))
+                    }
+                }
+            }
+            start = end
+            bar?.update(step: end)
         }
         bar?.finish()
-        let failures = errors.compactMap { $0 }
-        guard failures.count < n || n == 0 else {
-            throw CelebAError.noImages(source: listing.source.path, found: n, failures: failures)
+        guard good > 0 else {
+            throw CelebAError.noImages(source: listing.source.path, found: n, failures: firstFailures)
         }
-        guard n > 0 else { throw CelebAError.noImages(source: listing.source.path, found: 0, failures: []) }
-        var names = listing.names
-        if !failures.isEmpty {
-            let keep = (0..<n).filter { errors[$0] == nil }
-            names = keep.map { listing.names[$0] }
-            var compact = [UInt8]()
-            compact.reserveCapacity(keep.count * imageBytes)
-            for i in keep { compact += pixels[(i * imageBytes)..<((i + 1) * imageBytes)] }
-            pixels = compact
-        }
-        let cache = CelebACache(
-            size: size, source: listing.source.path, fingerprint: listing.fingerprint, names: names, pixels: pixels)
-        return (cache, failures)
     }
 
     /// Splits the cached images `names` by `list_eval_partition.txt` and attaches `list_attr_celeba.txt`,

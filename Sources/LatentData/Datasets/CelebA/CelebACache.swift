@@ -44,9 +44,14 @@ public struct CelebACache: Sendable, Equatable {
 
     /// Everything before the pixels: magic, version, size, count, fingerprint, source and names.
     public func header() -> [UInt8] {
-        var out = Self.magic
+        Self.header(size: size, source: source, fingerprint: fingerprint, names: names)
+    }
+
+    /// The header of a cache of `names.count` images of side `size`.
+    public static func header(size: Int, source: String, fingerprint: UInt64, names: [String]) -> [UInt8] {
+        var out = magic
         func put32(_ v: Int) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-        put32(Int(Self.version))
+        put32(Int(version))
         put32(size)
         put32(names.count)
         for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: fingerprint >> UInt64(8 * i))) }
