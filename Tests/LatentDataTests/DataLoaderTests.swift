@@ -106,6 +106,30 @@ struct DataLoaderTests {
         #expect(try zip(set.pixels, a.pixels).allSatisfy { $0.0 != 0 || $0.1 == 0 })
     }
 
+    @Test("skipping k batches gives the batches after them, noise included",
+          arguments: [(0, LastBatchPolicy.keep), (1, .keep), (3, .keep), (4, .keep), (9, .keep), (3, .drop)])
+    func skipping(count: Int, policy: LastBatchPolicy) throws {
+        // 35 images of 3×4×4 in batches of 8: a last batch of 3, kept or dropped.
+        let set = ImageSet(count: 35, channels: 3, height: 4, width: 4, pixels: (0..<(35 * 48)).map { UInt8($0 % 251) },
+                           labels: nil)
+        for noise: Float in [0, 0.2] {
+            var loader = DataLoader(set, batchSize: 8, lastBatch: policy, noiseStd: noise, seed: 5)
+            let all = try loader.epoch().remaining()
+            var replay = DataLoader(set, batchSize: 8, lastBatch: policy, noiseStd: noise, seed: 5)
+            var batches = replay.epoch()
+            batches.skip(count)
+            #expect(try batches.remaining() == Array(all.dropFirst(count)))
+        }
+        // Odd images: one noise value left over in a batch (3 images of 1×1×3).
+        let odd = ImageSet(count: 7, channels: 1, height: 1, width: 3, pixels: (0..<21).map { UInt8($0) }, labels: nil)
+        var loader = DataLoader(odd, batchSize: 3, noiseStd: 0.3, seed: 2)
+        let all = try loader.epoch().remaining()
+        var replay = DataLoader(odd, batchSize: 3, noiseStd: 0.3, seed: 2)
+        var batches = replay.epoch()
+        batches.skip(1)
+        #expect(try batches.remaining() == Array(all.dropFirst(1)))
+    }
+
     @Test("subset keeps the chosen images and their labels")
     func subset() throws {
         let part = numberedImages(10).subset([7, 2])

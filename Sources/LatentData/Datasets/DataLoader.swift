@@ -112,11 +112,15 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
         /// The number of batches in this epoch.
         public var batchCount: Int { loader.batchCount }
 
+        /// The number of images in the next batch, or nil at the end of the epoch.
+        var nextSize: Int? {
+            let size = Swift.min(loader.batchSize, order.count - position)
+            return size <= 0 || (size < loader.batchSize && loader.lastBatch == .drop) ? nil : size
+        }
+
         /// The next batch, or nil at the end of the epoch.
         public mutating func next() throws -> Batch? {
-            let remaining = order.count - position
-            let size = Swift.min(loader.batchSize, remaining)
-            if size <= 0 || (size < loader.batchSize && loader.lastBatch == .drop) { return nil }
+            guard let size = nextSize else { return nil }
             let indices = Array(order[position..<(position + size)])
             position += size
             let images = try loader.dataset.tensor(indices: indices, range: loader.range)
@@ -125,6 +129,20 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
                 addClampedNoise(&input, std: loader.noiseStd, range: loader.range, using: &noiseGenerator)
             }
             return Batch(images: images, input: input, labels: loader.dataset.labels(at: indices), indices: indices)
+        }
+
+        /// Passes over the next `count` batches without reading their images: the batches after them
+        /// are the ones `next()` would have given (the noise generator advances as if they had been
+        /// drawn). A run resumed inside an epoch skips the steps it already trained this way.
+        public mutating func skip(_ count: Int) {
+            for _ in 0..<count {
+                guard let size = nextSize else { return }
+                position += size
+                if loader.noiseStd > 0 {
+                    // addClampedNoise draws one 64-bit value per two elements.
+                    for _ in 0..<((size * loader.dataset.imageSize + 1) / 2) { _ = noiseGenerator.next() }
+                }
+            }
         }
 
         /// The batches not yet taken, all at once (for small sets and tests).

@@ -90,10 +90,10 @@ public final class Trainer {
             let bar = ProgressBar(total: loader.batchCount, label: "\(label)epoch \(epoch)/\(epochs)")
             var sums = partial ?? PartialEpoch(steps: 0, names: [], sums: [], count: 0)
             var batches = loader.epoch()
-            var index = -1
+            batches.skip(sums.steps)  // done before the Ctrl-C this run resumes from
+            var index = sums.steps - 1
             while let batch = try batches.next() {
                 index += 1
-                if index < sums.steps { continue }  // done before the Ctrl-C this run resumes from
                 optimizer.zeroGrad()
                 let report = try step(batch)
                 if let bad = report.terms.first(where: { !$0.value.isFinite }) {
