@@ -162,44 +162,6 @@ public enum FileIO {
         ok = true
     }
 
-    /// `count` bytes of the file at `path` from byte `offset` (fewer if the file ends first).
-    public static func readRange(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(0, count))
-        let n = try bytes.withUnsafeMutableBufferPointer { try readRange(path, offset: offset, into: $0, allowShort: true) }
-        return Array(bytes[..<n])
-    }
-
-    /// Fills `buffer` with the bytes of the file at `path` from byte `offset`; fails naming the file if
-    /// it ends first (unless `allowShort`). Returns the bytes read.
-    @discardableResult
-    public static func readRange(_ path: String, offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>,
-                                 allowShort: Bool = false) throws -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: lastError()) }
-        defer { close(fd) }
-        return try readRange(fd: fd, path: path, offset: offset, into: buffer, allowShort: allowShort)
-    }
-
-    /// `pread` until `buffer` is full or the file ends (an error naming `path` unless `allowShort`).
-    @discardableResult
-    static func readRange(fd: Int32, path: String, offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>,
-                          allowShort: Bool) throws -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileIOError.readFailed(path: path, offset: offset + filled, reason: lastError())
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        guard allowShort || filled == buffer.count else {
-            throw FileIOError.readFailed(path: path, offset: offset + filled, reason: "the file ends there, \(buffer.count - filled) bytes short")
-        }
-        return filled
-    }
-
     /// Writes a UTF-8 string atomically (see `writeAtomically(_:to:)`).
     public static func writeAtomically(_ text: String, to path: String) throws {
         try writeAtomically(Array(text.utf8), to: path)
@@ -280,7 +242,7 @@ public enum FileIO {
         }
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
+    fileprivate static func lastError() -> String { String(cString: strerror(errno)) }
 }
 
 /// A file held open for reads at any offset: where a dataset too large for memory (the full CelebA
@@ -299,7 +261,7 @@ public final class OpenFile: Sendable {
     /// Opens the regular file at `path` for reading.
     public init(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw FileIOError.cannotOpen(path: path, reason: FileIO.lastError()) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
@@ -314,7 +276,18 @@ public final class OpenFile: Sendable {
 
     /// Fills `buffer` with the bytes from `offset` on; fails naming the file if it ends first.
     public func read(offset: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
-        try FileIO.readRange(fd: fd, path: path, offset: offset, into: buffer, allowShort: false)
+        var filled = 0
+        while filled < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError.readFailed(path: path, offset: offset + filled, reason: FileIO.lastError())
+            }
+            if n == 0 {
+                throw FileIOError.readFailed(path: path, offset: offset + filled, reason: "the file ends there, \(buffer.count - filled) bytes short")
+            }
+            filled += n
+        }
     }
 }
 

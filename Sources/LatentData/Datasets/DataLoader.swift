@@ -109,9 +109,6 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
             self.noiseGenerator = noiseGenerator
         }
 
-        /// The number of batches in this epoch.
-        public var batchCount: Int { loader.batchCount }
-
         /// The number of images in the next batch, or nil at the end of the epoch.
         var nextSize: Int? {
             let size = Swift.min(loader.batchSize, order.count - position)
