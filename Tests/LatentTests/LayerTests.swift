@@ -160,6 +160,25 @@ struct LayerTests {
         }
     }
 
+    @Test("zeroGrad zeroes the gradient in its own buffer, and a copy taken before keeps its values")
+    func zeroGradInPlace() {
+        var generator = SeededGenerator(seed: 37)
+        let layer = Linear(inFeatures: 40, outFeatures: 30, using: &generator)
+        let x = Tensor.randomNormal([4, 40], using: &generator)
+        _ = layer.backward(Tensor.randomNormal(layer.forward(x).shape, using: &generator))
+        let gradient = layer.weight.grad
+        #expect(gradient.scalars.contains { $0 != 0 })
+        layer.zeroGrad()
+        #expect(layer.weight.grad.scalars.allSatisfy { $0 == 0 })
+        #expect(gradient.scalars.contains { $0 != 0 })  // the copy shared the buffer: zeroing copied first
+        // Unshared, the gradient keeps its buffer: a training step allocates none (no fresh pages to fill).
+        _ = layer.backward(Tensor.randomNormal([4, 30], using: &generator))
+        let address = layer.weight.grad.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        layer.zeroGrad()
+        #expect(layer.weight.grad.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == address)
+        #expect(layer.weight.grad.scalars.allSatisfy { $0 == 0 })
+    }
+
     @Test("BatchNorm2d training normalizes with the biased variance and updates running stats with the unbiased one")
     func batchNormStatistics() {
         var generator = SeededGenerator(seed: 36)

@@ -11,9 +11,10 @@ public final class Parameter {
         self.grad = Tensor.zeros(like: value)
     }
 
-    /// Resets the gradient to zero (PyTorch's `zero_grad`).
+    /// Resets the gradient to zero (PyTorch's `zero_grad`), in place: the buffer is kept, so a step
+    /// allocates (and the system zero-fills) no fresh pages for it.
     public func zeroGrad() {
-        grad = Tensor.zeros(like: value)
+        grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }
 
