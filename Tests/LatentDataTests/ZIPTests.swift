@@ -199,6 +199,52 @@ struct ZIPTests {
         }
     }
 
+    /// A copy of a fixture archive in a fresh temporary file.
+    private func copyOfFixture(_ name: String) throws -> (path: String, bytes: [UInt8]) {
+        let bytes = try fixtureArchive(name)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("latent-zip-\(UUID().uuidString).zip").path
+        try FileIO.writeAtomically(bytes, to: path)
+        return (path, bytes)
+    }
+
+    @Test("An archive cut short after it was opened fails the read, naming the file, and never crashes")
+    func truncatedAfterOpening() throws {
+        let (path, _) = try copyOfFixture("small.zip")
+        defer { FileIO.removeFile(path) }
+        let archive = try ZIPArchive(path: path)
+        let first = try #require(archive.entry(named: "img_align_celeba/000001.jpg"))
+        let later = try #require(archive.entry(named: "notes/readme.txt"))
+        #expect(first.localHeaderOffset < later.localHeaderOffset)
+        // Keep the first member whole and cut inside the later one's local header (a mapped file would
+        // now raise SIGBUS on that page).
+        #expect(truncate(path, off_t(later.localHeaderOffset + 10)) == 0)
+        #expect(try archive.data(for: first) == Self.knownMembers()[0].bytes)
+        #expect {
+            try archive.data(for: later)
+        } throws: { error in
+            guard case .corrupt(let file, let offset, let reason)? = error as? ZIPError else { return false }
+            return file == path && offset == later.localHeaderOffset + 10 && reason.contains("the file ends there")
+        }
+    }
+
+    @Test("An archive replaced by another file after it was opened still reads its own members")
+    func replacedAfterOpening() throws {
+        let (path, bytes) = try copyOfFixture("small.zip")
+        defer { FileIO.removeFile(path) }
+        let archive = try ZIPArchive(path: path)
+        try FileIO.writeAtomically([UInt8](repeating: 0, count: bytes.count), to: path)
+        let files = archive.entries.filter { !$0.isFolder }
+        #expect(try files.map { try archive.data(for: $0) } == Self.knownMembers().map(\.bytes))
+    }
+
+    @Test("A folder given as the archive is refused, naming it")
+    func folderIsNotAnArchive() {
+        let folder = FileManager.default.temporaryDirectory.path
+        #expect(throws: ZIPError.cannotOpen(file: folder, reason: "not a regular file")) {
+            try ZIPArchive(path: folder)
+        }
+    }
+
     @Test("Opening a missing file names it")
     func missingFile() {
         #expect {
