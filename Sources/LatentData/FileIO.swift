@@ -183,6 +183,13 @@ public enum FileIO {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Whether anything is at `path`: a file, a folder, a link (even one to nothing). For an optional
+    /// input: something there that is not a readable file should be an error naming it, not "absent".
+    public static func pathExists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     /// Whether a folder exists at `path`.
     public static func isFolder(_ path: String) -> Bool {
         var info = stat()

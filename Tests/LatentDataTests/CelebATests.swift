@@ -184,6 +184,25 @@ struct CelebADatasetTests {
         #expect(seen.sorted() == [0, 1, 2])
     }
 
+    @Test("A folder or a broken link in place of a list is an error naming it, not a missing list",
+          arguments: ["list_eval_partition.txt", "list_attr_celeba.txt"])
+    func listThatIsNotAFile(list: String) throws {
+        let root = try temporaryFolder("list-folder")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try makeDataset(at: root, fixtures: ["q75_420_35x29"], partition: [0], attributes: [[1, 1, 1]])
+        let path = root.appendingPathComponent(list).path
+        let replacements: [() throws -> Void] = [{ try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) },
+                                                 { try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: path + "-gone") }]
+        for makeIt in replacements {
+            try FileManager.default.removeItem(atPath: path)
+            try makeIt()
+            #expect {
+                try CelebA.load(from: root.path, size: 8, cacheFolder: root.appendingPathComponent("cache").path,
+                                showProgress: false, environment: [:]) { _ in }
+            } throws: { "\($0)".contains(path) }
+        }
+    }
+
     @Test("An unwritable cache folder only costs the cache: the images still load")
     func unwritableCacheFolder() throws {
         let root = try temporaryFolder("readonly")

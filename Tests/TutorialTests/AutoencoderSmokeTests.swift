@@ -102,6 +102,27 @@ struct AutoencoderSmokeTests {
         #expect(restored.reconstructAll(originals) == model.reconstructAll(originals))
     }
 
+    @Test("--resume with a folder or a broken link where the checkpoint goes fails naming it; with nothing there it starts afresh")
+    func resumeFromSomethingNotACheckpoint() throws {
+        let folder = try temporaryFolder("ae-resume-path")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = ChapterModel.dense.make(seed: 3)
+        let (notAFile, brokenLink) = (folder + "/checkpoint-folder.safetensors", folder + "/link.safetensors")
+        try FileManager.default.createDirectory(atPath: notAFile, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: brokenLink, withDestinationPath: folder + "/nothing-here")
+        for path in [notAFile, brokenLink] {
+            var loader = DataLoader(syntheticImages(count: 4, seed: 2), batchSize: 2, seed: 1)
+            let trainer = Trainer(model: model, optimizer: Adam(parameters: model.parameters),
+                                  random: RandomStreams(["w": SeededGenerator(seed: 1)]), checkpoint: path)
+            #expect { try trainer.resume(replaying: &loader) } throws: { "\($0)".contains(path) }
+        }
+        var loader = DataLoader(syntheticImages(count: 4, seed: 2), batchSize: 2, seed: 1)
+        let fresh = Trainer(model: model, optimizer: Adam(parameters: model.parameters),
+                            random: RandomStreams(["w": SeededGenerator(seed: 1)]), checkpoint: folder + "/none.safetensors")
+        try fresh.resume(replaying: &loader)
+        #expect(fresh.history.epochs == 0)
+    }
+
     @Test("resuming from a mid-epoch Ctrl-C checkpoint reproduces the uninterrupted run bit for bit")
     func exactResume() throws {
         let train = syntheticImages(count: 32, seed: 6)

@@ -59,7 +59,7 @@ public final class Trainer {
     /// for epoch k is then the one the uninterrupted run drew). Without a checkpoint it says so and
     /// the run starts from scratch.
     public func resume<Dataset>(replaying loader: inout DataLoader<Dataset>) throws {
-        guard FileIO.fileExists(checkpoint) else {
+        guard FileIO.pathExists(checkpoint) else {  // a folder or broken link there fails to load, naming it
             print("no checkpoint at \(checkpoint): starting from scratch")
             return
         }

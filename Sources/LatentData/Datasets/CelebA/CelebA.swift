@@ -318,7 +318,7 @@ public struct CelebA: Sendable {
         let n = names.count
         var splitOf = [CelebASplit?](repeating: .train, count: n)
         var notes: [String] = []
-        if FileIO.fileExists(partitionPath) {
+        if FileIO.pathExists(partitionPath) {  // a folder or broken link there is an error naming it
             let partition = try CelebALists.parsePartition(try FileIO.readFile(partitionPath), file: partitionPath)
             splitOf = names.map { partition[$0] }
             let missing = splitOf.filter { $0 == nil }.count
@@ -327,7 +327,7 @@ public struct CelebA: Sendable {
             notes.append("no list_eval_partition.txt in \(folder): every image is in train")
         }
         var attributes = CelebALists.Attributes(names: [], values: [], matched: 0)
-        if FileIO.fileExists(attributePath) {
+        if FileIO.pathExists(attributePath) {
             attributes = try CelebALists.parseAttributes(
                 try FileIO.readFile(attributePath), file: attributePath, wanted: names)
             if attributes.matched < n { notes.append("\(n - attributes.matched) images have no attributes") }
