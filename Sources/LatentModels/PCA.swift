@@ -53,14 +53,18 @@ public struct PCA: Sendable {
     ///   - count: components to keep, k ≤ D (default: all D for the dense solver, min(D, 128) otherwise).
     ///   - solver: how to find the eigenvectors (see `Solver`).
     ///   - seed: seeds the random start block of the randomized solver.
-    public init(fitting data: Tensor, components count: Int? = nil, solver: Solver = .automatic, seed: UInt64 = 0)
+    ///
+    /// The data is centered in place when the caller gives up its copy (`PCA(fitting: consume x)`):
+    /// full-size CelebA's training matrix is 8 GB, and a centered copy would be 8 GB more.
+    public init(fitting data: consuming Tensor, components count: Int? = nil, solver: Solver = .automatic, seed: UInt64 = 0)
         throws(EigenError)
     {
         precondition(data.rank == 2 && data.shape[0] >= 2 && data.shape[1] >= 1,
                      "PCA needs data [N, D] with N ≥ 2, got \(data.shape)")
         let (n, d) = (data.shape[0], data.shape[1])
         let mean = PCA.columnMeans(data)
-        let xc = PCA.subtractRow(mean, from: data)
+        var xc = data
+        PCA.subtractRow(mean, from: &xc)
         var total = 0.0
         xc.withUnsafeBufferPointer { p in
             for i in 0..<p.count { total += Double(p[i]) * Double(p[i]) }
@@ -145,11 +149,22 @@ public struct PCA: Sendable {
         addRow(-row, to: x)
     }
 
+    /// x − row for every row of x, in x's own buffer (unless it is shared).
+    static func subtractRow(_ row: Tensor, from x: inout Tensor) {
+        addRow(-row, to: &x)
+    }
+
     /// x + row for every row of x: [N, D] + [D] → [N, D].
     static func addRow(_ row: Tensor, to x: Tensor) -> Tensor {
-        precondition(x.rank == 2 && row.shape == [x.shape[1]], "row broadcast: \(x.shape) with \(row.shape)")
-        let (n, d) = (x.shape[0], x.shape[1])
         var out = x
+        addRow(row, to: &out)
+        return out
+    }
+
+    /// x + row for every row of x, in x's own buffer (unless it is shared).
+    static func addRow(_ row: Tensor, to out: inout Tensor) {
+        precondition(out.rank == 2 && row.shape == [out.shape[1]], "row broadcast: \(out.shape) with \(row.shape)")
+        let (n, d) = (out.shape[0], out.shape[1])
         row.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { o in
                 let shared = UncheckedSendable((o.baseAddress!, r.baseAddress!))
@@ -159,7 +174,6 @@ public struct PCA: Sendable {
                 }
             }
         }
-        return out
     }
 }
 

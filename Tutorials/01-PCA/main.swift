@@ -53,7 +53,8 @@ struct PCAChapter: ParsableCommand {
         let ks = Array(Set(PCAChapter.reconstructionKs + [latent])).filter { $0 <= d }.sorted()
         let kMax = Swift.max(ks.last ?? 1, latent)
         let solver: PCA.Solver = d <= 2048 ? .dense : .randomized(oversampling: 32, powerIterations: powerIterations)
-        let pca = try PCA(fitting: train, components: d <= 2048 ? d : Swift.min(kMax, d), solver: solver, seed: data.seed)
+        // `consume`: X is centered in place, not copied (at full-size CelebA X is 8 GB).
+        let pca = try PCA(fitting: consume train, components: d <= 2048 ? d : Swift.min(kMax, d), solver: solver, seed: data.seed)
         let fitSeconds = clock.lap()
         print("fit (\(d <= 2048 ? "dense covariance + Householder/QL" : "randomized subspace iteration")): \(seconds(fitSeconds))")
 
