@@ -39,17 +39,15 @@ public final class Linear: Layer, CustomStringConvertible {
                      "\(description): expected input [N, \(inFeatures)], got \(x.shape)")
         cachedInput = x
         let n = x.shape[0]
-        var y = Tensor.zeros([n, outFeatures])
-        if let bias {  // start from the bias in every row, then add x·Wᵀ (beta = 1)
-            y.withUnsafeMutableBufferPointer { out in
+        // Every element is written: the bias, then x·Wᵀ added (beta = 1), or x·Wᵀ alone (beta = 0).
+        let y = Tensor(shape: [n, outFeatures]) { out in
+            if let bias {
                 bias.value.withUnsafeBufferPointer { b in
-                    for row in 0..<n { (out.baseAddress! + row * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+                    for row in 0..<n { (out.baseAddress! + row * outFeatures).initialize(from: b.baseAddress!, count: outFeatures) }
                 }
             }
-        }
-        x.withUnsafeBufferPointer { x in
-            weight.value.withUnsafeBufferPointer { w in
-                y.withUnsafeMutableBufferPointer { out in
+            x.withUnsafeBufferPointer { x in
+                weight.value.withUnsafeBufferPointer { w in
                     gemm(transposeB: true, m: n, n: outFeatures, k: inFeatures,
                          a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
                          beta: bias == nil ? 0 : 1, c: out.baseAddress!, ldc: outFeatures)
@@ -84,16 +82,14 @@ public final class Linear: Layer, CustomStringConvertible {
             }
         }
         guard inputGradient else { return nil }
-        var dx = Tensor.zeros(x.shape)
-        dy.withUnsafeBufferPointer { dy in
-            weight.value.withUnsafeBufferPointer { w in
-                dx.withUnsafeMutableBufferPointer { dx in
+        return Tensor(shape: x.shape) { dx in  // beta = 0: the GEMM writes every element
+            dy.withUnsafeBufferPointer { dy in
+                weight.value.withUnsafeBufferPointer { w in
                     gemm(m: n, n: inFeatures, k: outFeatures,
                          a: dy.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
                          c: dx.baseAddress!, ldc: inFeatures)
                 }
             }
         }
-        return dx
     }
 }
