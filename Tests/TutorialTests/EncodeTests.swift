@@ -169,5 +169,9 @@ struct EncodeTests {
         let plain = runProcess(exe, common + ["--encode", base + "/celeba/img_align_celeba/000009.jpg"], environment: env)
         #expect(plain.status == 0 && plain.output.contains("no attribute rows"), "\(plain.output)")
         #expect(try PNG.read(base + "/run/encoded-000009.png").height == 66 + 2)
+        // A folder where the vectors go is an error naming it, not "no vectors".
+        try FileManager.default.createDirectory(atPath: base + "/run/attribute-vectors.json", withIntermediateDirectories: false)
+        let folder = runProcess(exe, common + ["--encode", base + "/celeba/img_align_celeba/000009.jpg"], environment: env)
+        #expect(folder.status != 0 && folder.output.contains(base + "/run/attribute-vectors.json: cannot open"), "\(folder.output)")
     }
 }

@@ -74,7 +74,7 @@ extension VAEChapter {
     /// it trained on CelebA), else none (a model trained on other pictures has no attribute labels).
     func attributeVectors(_ vae: VAE, run: RunFolder) throws -> [(name: String, direction: Tensor)] {
         let file = run.file("attribute-vectors.json")
-        guard vae.kind == "celeba", FileIO.fileExists(file) else {
+        guard vae.kind == "celeba", FileIO.pathExists(file) else {  // a folder there is an error naming it
             if vae.kind == "celeba" { print("no \(file) (written when the model trains on --dataset celeba): no attribute rows") }
             return []
         }
