@@ -167,22 +167,18 @@ public struct CelebA: Sendable {
             }
             if let (file, header) = current { return try splits(from: file, header: header) }
         }
-        var written = false
         do {
             try writeCache(listing: listing, size: size, to: cachePath, showProgress: showProgress)
-            written = true
         } catch let error as FileIOError {
             log("CelebA: could not write the decoded cache (\(error)); decoding into memory instead")
+            let cache = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
+            let all = ImageSet(count: cache.names.count, channels: 3, height: size, width: size, pixels: cache.pixels, labels: nil)
+            return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { rows in
+                all.subset(rows)
+            }
         }
-        if written {
-            let file = try OpenFile(cachePath)
-            return try splits(from: file, header: try CelebACache.readHeader(file))
-        }
-        let cache = try buildCache(listing: listing, size: size, showProgress: showProgress).cache
-        let all = ImageSet(count: cache.names.count, channels: 3, height: size, width: size, pixels: cache.pixels, labels: nil)
-        return try split(names: cache.names, size: size, source: source, cachePath: cachePath, found: listing.names.count, log: log) { rows in
-            all.subset(rows)
-        }
+        let file = try OpenFile(cachePath)
+        return try splits(from: file, header: try CelebACache.readHeader(file))
     }
 
     /// Decodes, resizes and crops every listed image in parallel into a cache in memory (what `load`
