@@ -136,8 +136,7 @@ public struct DataLoader<Dataset: ImageDataset>: Sendable {
                 guard let size = nextSize else { return }
                 position += size
                 if loader.noiseStd > 0 {
-                    // addClampedNoise draws one 64-bit value per two elements.
-                    for _ in 0..<((size * loader.dataset.imageSize + 1) / 2) { _ = noiseGenerator.next() }
+                    for _ in 0..<noiseDraws(elements: size * loader.dataset.imageSize) { _ = noiseGenerator.next() }
                 }
             }
         }
@@ -161,8 +160,8 @@ func addClampedNoise(_ x: inout Tensor, std: Float, range: PixelRange, using gen
     let (low, high) = range.bounds
     let scale: Float = 1 / 16_777_216
     x.withUnsafeMutableBufferPointer { values in
-        var i = 0
-        while i < values.count {
+        for pair in 0..<noiseDraws(elements: values.count) {
+            let i = 2 &* pair
             let bits = generator.next()
             let u1 = (Float(bits >> 40) + 1) * scale  // (0, 1], so log(u1) is finite
             let u2 = Float((bits >> 16) & 0xFF_FFFF) * scale
@@ -172,7 +171,10 @@ func addClampedNoise(_ x: inout Tensor, std: Float, range: PixelRange, using gen
             if i + 1 < values.count {
                 values[i + 1] = Swift.min(Swift.max(values[i + 1] + radius * sinf(angle), low), high)
             }
-            i += 2
         }
     }
 }
+
+/// How many values `addClampedNoise` draws for `elements` elements: one per pair (Box–Muller gives two
+/// normals), so `DataLoader.Epoch.skip` can advance the generator exactly as the batches it skips would.
+func noiseDraws(elements: Int) -> Int { (elements + 1) / 2 }
