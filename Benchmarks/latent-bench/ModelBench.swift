@@ -139,6 +139,8 @@ func runModelBench(_ modelCase: ModelCase, _ options: ModelBenchOptions) throws 
     let (batch, nz, filters) = (options.batch ?? modelCase.defaults.batch, options.nz ?? modelCase.defaults.nz,
                                 options.filters ?? modelCase.defaults.filters)
     let peer = options.compare ? try PeerScript("bench_models.py", python: options.python, needs: "torch") : nil
+    // As the chapters do (`DataOptions.prepareKernels`): the memory a step frees serves the next step.
+    FreedMemory.keep()
     print("# \(cpuDescription())")
     // Other processes share the cores: say how busy the machine was (the 1-minute load average).
     if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first {

@@ -62,9 +62,11 @@ public struct DataOptions: ParsableArguments {
         }
     }
 
-    /// Applies `--threads` to the kernels.
-    public func applyThreads() {
+    /// Applies `--threads` to the kernels, and keeps the memory each training step frees for the next
+    /// step (`FreedMemory.keep()`: no page faults after the first step, the same bits).
+    public func prepareKernels() {
         if let threads { Parallel.threadCount = threads }
+        FreedMemory.keep()
     }
 
     /// The training and test images of `name` (`--dataset` or the chapter's default), cut to

@@ -38,7 +38,7 @@ struct PCAChapter: ParsableCommand {
     }
 
     func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         let dataset = data.dataset ?? .mnist
         let total = Stopwatch()
         var clock = Stopwatch()

@@ -56,7 +56,7 @@ struct AutoencoderChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         let dataset = data.dataset ?? .mnist
         let faces = data.imageShape(dataset) == [3, 64, 64] && model == .conv
         let epochs = training.epochs ?? (faces ? 5 : 10)

@@ -80,7 +80,7 @@ struct VAEChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         if !encode.isEmpty { return try encodePictures() }
         let model = chosenModel, shape = data.imageShape(dataset)
         let isFaces = model == .celeba  // seed 000's model: [-1, 1] pixels, Gaussian decoder, its Adam

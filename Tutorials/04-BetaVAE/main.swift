@@ -75,7 +75,7 @@ struct BetaVAEChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         if !encode.isEmpty { return try encodePictures() }
         let dataset = data.dataset ?? .mnist
         let isFaces = data.imageShape(dataset) == [3, 64, 64]

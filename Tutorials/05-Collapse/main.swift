@@ -66,7 +66,7 @@ struct CollapseChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         if experiment == .ppca { return try runPPCA() }
         let zDim = latent ?? model.latent, batch = training.batchSize ?? model.batchSize, epochs = training.epochs ?? 5
         let run = try data.runFolder(default: "collapse-\(model.rawValue)-\(remedy.rawValue)")

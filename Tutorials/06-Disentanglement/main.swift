@@ -44,7 +44,7 @@ struct DisentangleChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         let batch = training.batchSize ?? 64, epochs = training.epochs ?? 4
         let run = try data.runFolder(default: "disentangle-\(model.rawValue)-beta\(formatBeta(beta))")
         // ---- Data: a uniform sample of the shapes to train on, and 1,000 others (× --eval-scale) to test on --------------

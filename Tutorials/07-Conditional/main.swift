@@ -58,7 +58,7 @@ struct ConditionalChapter: ParsableCommand {
     }
 
     mutating func run() throws {
-        data.applyThreads()
+        data.prepareKernels()
         let dataset = data.dataset ?? .mnist
         let (hiddenUnits, zDim) = (hidden ?? model.hidden, latent ?? model.latent)
         let batch = training.batchSize ?? model.batchSize, lr = training.lr ?? 1e-3
