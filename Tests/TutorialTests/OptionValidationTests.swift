@@ -101,6 +101,10 @@ struct BadOption: Sendable, CustomTestStringConvertible {
             BadOption("latent-bench", ["jpeg", "--size", "0"], "--size must be in 1…1024"),
             BadOption("latent-bench", ["jpeg", "--count", "-1"], "--count must be ≥ 0"),
             BadOption("latent-bench", ["jpeg", "--data", "/nonexistent/celeba"], "--data must be an existing file or folder"),
+            BadOption("latent-bench", ["memory", "--sizes", "0"], "--sizes wants sizes in MB in (0, 4096]"),
+            BadOption("latent-bench", ["memory", "--sizes", "1,x"], "--sizes wants sizes in MB in (0, 4096]"),
+            BadOption("latent-bench", ["memory", "--sizes", "nan"], "--sizes wants sizes in MB in (0, 4096]"),
+            BadOption("latent-bench", ["memory", "--repetitions", "0"], "--repetitions must be at least 1"),
         ]
 }
 
