@@ -5,7 +5,8 @@
 #
 # Builds latent-bench in release, then runs, each with --compare (ours and the peer alternate):
 #   gemm n=1024; model ae, vae, dense-vae, celeba-vae (f = 32, z = 128), celeba-vae at the seed's size
-#   (f = 64, z = 512), burgess-vae, cvae, m2; jpeg decode and decode + crop to 64×64.
+#   (f = 64, z = 512), burgess-vae, cvae, m2; jpeg decode and decode + crop to 64×64; and, with no peer,
+#   memory (GB/s streamed through 1 MB and 64 MB buffers: what bounds the 2-thread speed-ups).
 # The raw output goes to LOG; the table (CPU named, load average at start) to stdout. Run it on a quiet
 # machine: other processes on the same cores change the ratios. LATENT_PYTHON (or python3) must have
 # torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts); THREADS
@@ -15,7 +16,7 @@ set -euo pipefail
 log=${1:-bench-all.log}
 rounds=${ROUNDS:-2}
 threads=${THREADS:-1,2}
-cases=${CASES:-gemm ae vae dense-vae celeba-vae burgess-vae cvae m2 celeba-vae64 jpeg}
+cases=${CASES:-memory gemm ae vae dense-vae celeba-vae burgess-vae cvae m2 celeba-vae64 jpeg}
 swift build -c release --product latent-bench >&2
 bench=.build/release/latent-bench
 : > "$log"
@@ -23,11 +24,12 @@ run() { echo "## $*" >> "$log"; "$bench" "$@" >> "$log" 2>&1; }
 
 for case in $cases; do
     case $case in
+    memory) run memory --sizes 1,64 --threads "$threads" ;;
     gemm) run gemm --sizes 1024 --threads "$threads" --compare ;;
     jpeg) run jpeg --threads "$threads" --compare --rounds "$rounds" ;;
     celeba-vae64) run model celeba-vae --filters 64 --nz 512 --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
     ae|vae|dense-vae|celeba-vae|burgess-vae|cvae|m2) run model "$case" --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
-    *) echo "bench-all: unknown case '$case' in CASES (gemm, ae, vae, dense-vae, celeba-vae, burgess-vae, cvae, m2, celeba-vae64, jpeg)" >&2; exit 2 ;;
+    *) echo "bench-all: unknown case '$case' in CASES (memory, gemm, ae, vae, dense-vae, celeba-vae, burgess-vae, cvae, m2, celeba-vae64, jpeg)" >&2; exit 2 ;;
     esac
 done
 
@@ -44,7 +46,11 @@ for section in text.split("## ")[1:]:
     command, _, output = section.partition("\n")
     ours = None
     for line in output.splitlines():
-        if command.startswith("gemm"):   # "n=1024 threads=1   <ours> <theirs> <ratio>"
+        if command.startswith("memory"):  # "memory mb=1 threads=1 91.3 GB/s"
+            m = re.match(r"^memory mb=(\S+) threads=(\d+) ([\d.]+) GB/s$", line)
+            if m:
+                print(f"| `memory` {m.group(1)} MB buffers (GB/s, no peer) | {m.group(2)} | {float(m.group(3)):.1f} | | |")
+        elif command.startswith("gemm"):   # "n=1024 threads=1   <ours> <theirs> <ratio>"
             m = re.match(r"^(\S+) threads=(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
             if m:
                 print(f"| `gemm` {m.group(1)} (GFLOP/s) | {m.group(2)} | {float(m.group(3)):.1f} | {float(m.group(4)):.1f} | {m.group(5)}× |")
