@@ -63,7 +63,7 @@ public struct DataOptions: ParsableArguments {
     }
 
     /// Applies `--threads` to the kernels, and keeps the memory each training step frees for the next
-    /// step (`FreedMemory.keep()`: no page faults after the first step, the same bits).
+    /// step (`FreedMemory.keep()`: almost no page faults after the first step, the same bits).
     public func prepareKernels() {
         if let threads { Parallel.threadCount = threads }
         FreedMemory.keep()

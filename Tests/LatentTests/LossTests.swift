@@ -50,6 +50,52 @@ struct LossValueTests {
         #expect(mse(x, x).loss == 0)
     }
 
+    /// Σ (xᵢ − tᵢ)² in the order `mse` promises, written out here as the reference: Float lanes of 16,
+    /// flushed into a Double after every 4,096 elements and at the end, then the tail one at a time.
+    private func squaredErrorReference(_ x: [Float], _ t: [Float]) -> Double {
+        var total = 0.0, lanes = [Float](repeating: 0, count: 16), i = 0
+        while i + 16 <= x.count {
+            for lane in 0..<16 {
+                let d = x[i + lane] - t[i + lane]
+                lanes[lane] = lanes[lane].addingProduct(d, d)  // fused, as SIMD16's addingProduct
+            }
+            i += 16
+            if i % 4096 == 0 {
+                total += Double(SIMD16<Float>(lanes).sum())
+                lanes = [Float](repeating: 0, count: 16)
+            }
+        }
+        total += Double(SIMD16<Float>(lanes).sum())
+        while i < x.count {
+            let d = x[i] - t[i]
+            total += Double(d * d)
+            i += 1
+        }
+        return total
+    }
+
+    @Test("mse's sum and SquaredErrorSum fed in pieces are the reference's Double, bit for bit",
+          arguments: [[10_007], [4096, 5911], [16, 4080, 32, 5879], [1600, 1600, 1600, 5207], [8192]])
+    func squaredErrorPieces(pieces: [Int]) {
+        let n = pieces.reduce(0, +)
+        var g = SeededGenerator(seed: UInt64(n + pieces.count))
+        // Values of mixed sizes, so that a different order of additions shows in the last bits.
+        let x = (0..<n).map { _ in g.nextNormal() * 3 + 1 }, t = (0..<n).map { _ in g.nextNormal() }
+        let reference = squaredErrorReference(x, t)
+        let (loss, _) = mse(Tensor(shape: [n], scalars: x), Tensor(shape: [n], scalars: t), reduction: .sum)
+        #expect(loss == Float(reference))
+        var sum = SquaredErrorSum(), start = 0
+        x.withUnsafeBufferPointer { x in
+            t.withUnsafeBufferPointer { t in
+                for count in pieces {
+                    sum.add(x.baseAddress! + start, t.baseAddress! + start, count: count)
+                    start += count
+                }
+            }
+        }
+        #expect(sum.value == reference, "pieces \(pieces): \(sum.value) vs \(reference)")
+    }
+
     @Test("BCE on probabilities: log 2 at p = ½, PyTorch's −100 clamp at p = 0 and 1")
     func bceByHand() {
         let p = Tensor(shape: [4], scalars: [0.5, 0, 1, 0])

@@ -57,6 +57,20 @@ struct VAETests {
         #expect(xHat.shape == [3] + model.imageShape)
     }
 
+    @Test("reconstructionMSE a batch at a time is mse over all the reconstructions, bit for bit",
+          arguments: [(VAELikelihood.mse, 16), (.mse, 256), (.bce, 48)])
+    func reconstructionMSEInBatches(likelihood: VAELikelihood, batch: Int) {
+        var g = SeededGenerator(seed: 5)
+        // 5×5 images (25 pixels, not a multiple of 16), 1,000 of them (several of the sum's flushes into
+        // Double, which fall inside batches), the last batch ending in a tail; pixels of mixed sizes, so
+        // that a sum in another order shows in the last bit.
+        let model = VAE.dense(inputs: [1, 5, 5], hidden: 12, latent: 3, likelihood: likelihood, using: &g)
+        let images = 3 * Tensor.randomNormal([1000, 1, 5, 5], using: &g)
+        let whole = Double(mse(model.reconstruct(images), images, reduction: .mean).loss)
+        #expect(model.reconstructionMSE(images: images, batch: batch) == whole)
+        #expect(model.isTraining, "evaluation mode is left again")
+    }
+
     @Test("vaeStep's ∂loss/∂(μ, log σ²) through z = μ + σ·ε matches central differences",
           arguments: [(VAEObjective.elbo(.bce), UInt64(7)), (VAEObjective.elbo(.mse), UInt64(7)), (VAEObjective.betaVAE(beta: 0.25), UInt64(7)),
                       (VAEObjective.betaVAE(beta: 4), UInt64(9)), (VAEObjective(likelihood: .bce, reconstruction: .sum, kl: .sum, beta: 0), UInt64(7))])
