@@ -4,19 +4,23 @@
 #   Benchmarks/bench-all.sh [LOG]        (from the package root; LOG default: bench-all.log)
 #
 # Builds latent-bench in release, then runs, each with --compare (ours and the peer alternate):
-#   gemm n=1024; model ae, vae, dense-vae, celeba-vae (f = 32, z = 128), celeba-vae at the seed's size
-#   (f = 64, z = 512), burgess-vae, cvae, m2; jpeg decode and decode + crop to 64×64; and, with no peer,
+#   gemm n=1024; model ae, dense-ae, tied-ae, celeba-ae, vae, dense-vae, celeba-vae (f = 32, z = 128),
+#   celeba-vae at the seed's size (f = 64, z = 512), iwae, rows-vae, burgess-vae, beta-tcvae, cvae, m2;
+#   jpeg decode and decode + crop to 64×64; and, with no peer,
 #   memory (GB/s streamed through 1 MB and 64 MB buffers: what bounds the 2-thread speed-ups).
 # The raw output goes to LOG; the table (CPU named, load average at start) to stdout. Run it on a quiet
 # machine: other processes on the same cores change the ratios. LATENT_PYTHON (or python3) must have
-# torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts); THREADS
+# torch and Pillow; ROUNDS (default 2) sets how many times each side runs (the best counts); REPETITIONS
+# and TARGET (default 10 and 0.3) how many timed repetitions of about TARGET seconds a model case makes (the
+# best counts: many short ones find the machine's quiet moments more often than a few long ones); THREADS
 # (default 1,2) the thread counts; CASES (default: all, as listed above) a subset, e.g.
 # CASES="gemm burgess-vae celeba-vae64 jpeg" (celeba-vae64 is celeba-vae at the seed's size).
 set -euo pipefail
 log=${1:-bench-all.log}
 rounds=${ROUNDS:-2}
+timing=(--repetitions "${REPETITIONS:-10}" --target "${TARGET:-0.3}")
 threads=${THREADS:-1,2}
-cases=${CASES:-memory gemm ae vae dense-vae celeba-vae burgess-vae cvae m2 celeba-vae64 jpeg}
+cases=${CASES:-memory gemm ae dense-ae tied-ae celeba-ae vae dense-vae celeba-vae celeba-vae64 iwae rows-vae burgess-vae beta-tcvae cvae m2 jpeg}
 swift build -c release --product latent-bench >&2
 bench=.build/release/latent-bench
 : > "$log"
@@ -27,9 +31,9 @@ for case in $cases; do
     memory) run memory --sizes 1,64 --threads "$threads" ;;
     gemm) run gemm --sizes 1024 --threads "$threads" --compare ;;
     jpeg) run jpeg --threads "$threads" --compare --rounds "$rounds" ;;
-    celeba-vae64) run model celeba-vae --filters 64 --nz 512 --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
-    ae|vae|dense-vae|celeba-vae|burgess-vae|cvae|m2) run model "$case" --threads "$threads" --compare --rounds "$rounds" --no-profile ;;
-    *) echo "bench-all: unknown case '$case' in CASES (memory, gemm, ae, vae, dense-vae, celeba-vae, burgess-vae, cvae, m2, celeba-vae64, jpeg)" >&2; exit 2 ;;
+    celeba-vae64) run model celeba-vae --filters 64 --nz 512 --threads "$threads" --compare --rounds "$rounds" "${timing[@]}" --no-profile ;;
+    ae|dense-ae|tied-ae|celeba-ae|vae|dense-vae|celeba-vae|iwae|rows-vae|burgess-vae|beta-tcvae|cvae|m2) run model "$case" --threads "$threads" --compare --rounds "$rounds" "${timing[@]}" --no-profile ;;
+    *) echo "bench-all: unknown case '$case' in CASES (memory, gemm, ae, dense-ae, tied-ae, celeba-ae, vae, dense-vae, celeba-vae, celeba-vae64, iwae, rows-vae, burgess-vae, beta-tcvae, cvae, m2, jpeg)" >&2; exit 2 ;;
     esac
 done
 

@@ -13,14 +13,29 @@ import LatentModels
 enum ModelCase: String, CaseIterable, Sendable {
     /// Seed 001's conv autoencoder (chapter 2's default): MSE.
     case ae
+    /// Chapter 2's `--model dense` (seed 004): 784-200-z-200-784, ReLU, Sigmoid output, MSE; Adam lr 2.5e-4.
+    case denseAE = "dense-ae"
+    /// Chapter 2's `--model tied`: the dense autoencoder whose decoder uses the encoder's weights, transposed.
+    case tiedAE = "tied-ae"
+    /// Chapter 2 on faces: the conv autoencoder for 64×64×3 in [0, 1] at width `--filters` f, MSE.
+    case celebaAE = "celeba-ae"
     /// Seed 001's conv VAE (chapter 4's default): per-pixel MSE + β·KL.
     case vae
     /// Chapter 3's default: the dense 784-400-z VAE, Bernoulli decoder on binarized digits, summed ELBO.
     case denseVAE = "dense-vae"
     /// Seed 000's CelebA VAE (chapter 3/4 on faces), at `--filters` f and `--nz` z: summed squared error + KL.
     case celebaVAE = "celeba-vae"
+    /// Chapter 3's `--model burda --objective iwae --samples k`: Burda et al.'s 784-200-200-50 tanh VAE
+    /// trained on the k-sample bound (`iwaeStep`), batch 20; images/s counts images, not samples.
+    case iwae
+    /// Chapter 5's `--model rows`: the dense VAE whose decoder also sees the two pixel rows above each
+    /// row (`RowContext`), trained by `remedyStep` (the plain ELBO, averaged over the batch).
+    case rowsVAE = "rows-vae"
     /// Chapter 6's Burgess et al. VAE on 64×64 binary shapes: Bernoulli −log p(x|z) + β·KL, both per image.
     case burgessVAE = "burgess-vae"
+    /// Chapter 6's `--model beta-tcvae`: the same VAE with KL + (β − 1)·total correlation, the latter
+    /// estimated on each batch by minibatch-weighted sampling (`betaTCVAEStep`, 20,000 training images).
+    case betaTCVAE = "beta-tcvae"
     /// Chapter 7's conditional VAE: the dense 784-400-20 VAE with a one-hot label beside x and beside z.
     case cvae
     /// Chapter 7's M2 (784-500-50, classifier 784-500-10): per step the 100 labelled images and a batch
@@ -32,22 +47,31 @@ enum ModelCase: String, CaseIterable, Sendable {
     var defaults: (batch: Int, nz: Int, filters: Int) {
         switch self {
         case .ae, .vae: (64, 64, 0)
-        case .denseVAE: (128, 20, 0)
+        case .denseAE, .tiedAE: (64, 20, 0)
+        case .celebaAE: (64, 128, 32)
+        case .denseVAE, .rowsVAE: (128, 20, 0)
         case .celebaVAE: (32, 128, 32)
-        case .burgessVAE: (64, 10, 0)
+        case .iwae: (20, 50, 0)
+        case .burgessVAE, .betaTCVAE: (64, 10, 0)
         case .cvae: (128, 20, 0)
         case .m2: (100, 50, 0)
         }
     }
 
+    /// The chapter's β: 4 in chapter 6, else 1.
+    var defaultBeta: Float { self == .burgessVAE || self == .betaTCVAE ? 4 : 1 }
+
     /// The images' shape [C, H, W].
     var imageShape: [Int] {
         switch self {
-        case .celebaVAE: [3, 64, 64]
-        case .burgessVAE: [1, 64, 64]
+        case .celebaVAE, .celebaAE: [3, 64, 64]
+        case .burgessVAE, .betaTCVAE: [1, 64, 64]
         default: [1, 28, 28]
         }
     }
+
+    /// Whether `--filters` sets the model's width.
+    var hasWidth: Bool { self == .celebaVAE || self == .celebaAE }
 }
 
 /// One subcommand per model case, sharing `ModelBenchOptions`.
@@ -55,9 +79,9 @@ struct ModelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Train a chapter's model on random batches; prints `<case> threads=<t> <x> images/s`, the speed-up and peak RSS.",
-        discussion: "Cases: ae (seed 001 conv AE), vae (seed 001 conv VAE), dense-vae (chapter 3's default), celeba-vae (seed 000; --filters 64 --nz 512 is the seed's size), burgess-vae (chapter 6), cvae and m2 (chapter 7).")
+        discussion: "Cases: ae (seed 001 conv AE), dense-ae, tied-ae and celeba-ae (chapter 2), vae (seed 001 conv VAE), dense-vae (chapter 3's default), celeba-vae (seed 000; --filters 64 --nz 512 is the seed's size), iwae (chapter 3's Burda et al. model, k samples), rows-vae (chapter 5), burgess-vae and beta-tcvae (chapter 6), cvae and m2 (chapter 7).")
 
-    @Argument(help: "The case: ae, vae, dense-vae, celeba-vae, burgess-vae, cvae or m2.")
+    @Argument(help: "The case: \(ModelCase.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: String
     @OptionGroup var options: ModelBenchOptions
 
@@ -91,17 +115,20 @@ struct ModelBenchOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Thread counts (comma-separated); with 1 and 2, the speed-up is printed.")
     var threads: String = "1,2"
 
-    @Option(parsing: .unconditional, help: "Images per batch (default: the chapter's: 64; 128 dense-vae and cvae; 32 celeba-vae; m2 100 unlabelled + 100 labelled).")
+    @Option(parsing: .unconditional, help: "Images per batch (default: the chapter's: 64; 128 dense-vae, rows-vae and cvae; 32 celeba-vae; 20 iwae; m2 100 unlabelled + 100 labelled).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Latent size z (default: the chapter's: 64; 20 dense-vae and cvae; 128 celeba-vae; 10 burgess-vae; 50 m2).")
+    @Option(parsing: .unconditional, help: "Latent size z (default: the chapter's: 64 ae and vae; 20 dense-ae, tied-ae, dense-vae, rows-vae and cvae; 128 celeba-ae and celeba-vae; 50 iwae and m2; 10 burgess-vae and beta-tcvae).")
     var nz: Int?
 
-    @Option(parsing: .unconditional, help: "Width f of celeba-vae (default 32; the seed: 64).")
+    @Option(parsing: .unconditional, help: "Width f of celeba-vae and celeba-ae (default 32; seed 000: 64).")
     var filters: Int?
 
-    @Option(parsing: .unconditional, help: "Weight of the KL term (vae).")
-    var beta: Float = 1
+    @Option(parsing: .unconditional, help: "β: the weight of the KL term (vae, burgess-vae) or of the total correlation (beta-tcvae) (default: the chapter's: 4 burgess-vae and beta-tcvae, else 1).")
+    var beta: Float?
+
+    @Option(parsing: .unconditional, help: "Samples k per image (iwae; chapter 3's runs use 5).")
+    var samples: Int = 5
 
     @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
     var repetitions: Int = 3
@@ -123,7 +150,8 @@ struct ModelBenchOptions: ParsableArguments {
         if let batch { try require(batch >= 2, "--batch", "at least 2 (BatchNorm needs two images)", batch) }
         if let nz { try require(nz >= 1, "--nz", "at least 1", nz) }
         if let filters { try require(filters >= 1, "--filters", "at least 1", filters) }
-        try require(beta.isFinite && beta >= 0, "--beta", "a number ≥ 0", beta)
+        if let beta { try require(beta.isFinite && beta >= 0, "--beta", "a number ≥ 0", beta) }
+        try require((1...5000).contains(samples), "--samples", "in 1…5000", samples)
         try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
         try require(target.isFinite && target > 0, "--target", "a positive number of seconds", target)
         try require(rounds >= 1, "--rounds", "at least 1", rounds)
@@ -146,10 +174,11 @@ func runModelBench(_ modelCase: ModelCase, _ options: ModelBenchOptions) throws 
     if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first {
         print("# load average \(load) at start (other processes share the cores; repeat if high)")
     }
-    let size = modelCase == .celebaVAE ? " f=\(filters) nz=\(nz) batch=\(batch)" : " nz=\(nz) batch=\(batch)"
+    let beta = options.beta ?? modelCase.defaultBeta
+    let size = (modelCase.hasWidth ? " f=\(filters)" : "") + (modelCase == .iwae ? " k=\(options.samples)" : "") + " nz=\(nz) batch=\(batch)"
     var ours: [Int: Double] = [:], theirs: [Int: Double] = [:]
     for threads in threadList {
-        let trainer = ModelTrainer(modelCase, batch: batch, latentDimension: nz, filters: filters, beta: options.beta)
+        let trainer = ModelTrainer(modelCase, batch: batch, latentDimension: nz, filters: filters, beta: beta, samples: options.samples)
         var peerRSS = 0.0
         for _ in 0..<max(1, options.rounds) {
             trainer.resetProfile()
@@ -160,10 +189,16 @@ func runModelBench(_ modelCase: ModelCase, _ options: ModelBenchOptions) throws 
             ours[threads] = max(ours[threads] ?? 0, Double(batch) / seconds)
             if let peer {
                 let lines = try peer.run(["--cases", name, "--threads", "\(threads)", "--batch", "\(batch)", "--nz", "\(nz)",
-                                          "--filters", "\(filters)", "--beta", "\(options.beta)", "--repetitions", "\(options.repetitions)",
+                                          "--filters", "\(filters)", "--beta", "\(beta)", "--samples", "\(options.samples)", "--repetitions", "\(options.repetitions)",
                                           "--target", "\(options.target)"])
                 guard let line = lines.first(where: { $0.name == name && $0["threads"] == "\(threads)" && $0.unit == "images/s" }) else {
                     throw PeerError.missingLine(script: peer.path, expected: "\(name) threads=\(threads) … images/s", output: lines.map(\.description).joined(separator: "\n"))
+                }
+                // The same model on both sides: the peer's parameter shapes must be ours.
+                let shapes = lines.first(where: { $0.name == name && $0.unit == "parameters" })?["shapes"]
+                guard shapes == trainer.parameterShapes.joined(separator: ",") else {
+                    throw PeerError.differentModel(script: peer.path, name: name, ours: trainer.parameterShapes.joined(separator: ","),
+                                                   theirs: shapes ?? "(no `\(name) shapes=… N parameters` line)")
                 }
                 theirs[threads] = max(theirs[threads] ?? 0, line.value)
                 peerRSS = lines.first(where: { $0.name == name && $0["threads"] == "\(threads)" && $0.unit == "MB" })?.value ?? peerRSS
@@ -247,19 +282,26 @@ final class TimedLayer: Layer {
 }
 
 /// Training steps of the models the chapters train, through the chapters' own step functions
-/// (`autoencoderStep`, `vaeStep`, `m2Step`), with every layer wrapped to time its forward and backward.
+/// (`autoencoderStep`, `vaeStep`, `iwaeStep`, `remedyStep`, `betaTCVAEStep`, `m2Step`), with every layer
+/// wrapped to time its forward and backward.
 final class ModelTrainer {
+    let modelCase: ModelCase
     let autoencoder: ConvAutoencoder?
     let vae: VAE?
     let m2: SemiSupervisedVAE?
+    /// Chapter 5's rows-above network (rows-vae); not wrapped, so its time counts outside the layers.
+    let context: RowContext?
     let layers: [(name: String, timed: TimedLayer)]
     let batches: [Tensor]
     /// Random labels of each batch (cvae), one-hot; the labelled images and their labels (m2).
     let conditions: [Tensor]
     let labelled: (images: Tensor, labels: [Int])?
     let beta: Float
-    let objective: VAEObjective
+    /// Samples per image (iwae).
+    let samples: Int
     var generator = SeededGenerator(seed: 7)
+    /// Every trained parameter, each once (a tied weight too).
+    let parameters: [Parameter]
     let update: Adam
     var stepIndex = 0
     /// Seconds outside the layers: the loss, reparameterization and KL, the optimizer, zeroing gradients.
@@ -267,7 +309,8 @@ final class ModelTrainer {
     var stepSeconds = 0.0
 
     /// The case's model, its layers wrapped for timing, and four random batches.
-    init(_ modelCase: ModelCase, batch: Int, latentDimension: Int, filters: Int, beta: Float) {
+    init(_ modelCase: ModelCase, batch: Int, latentDimension: Int, filters: Int, beta: Float, samples: Int = 5) {
+        self.modelCase = modelCase
         var rng = SeededGenerator(seed: 1)
         let wrap = { (prefix: String, network: Sequential) in
             network.layers.enumerated().map { (name: "\(prefix).\($0.offset) \($0.element)", timed: TimedLayer($0.element)) }
@@ -275,13 +318,18 @@ final class ModelTrainer {
         let semiSupervised = modelCase == .m2 ? SemiSupervisedVAE.dense(classes: 10, hidden: 500, latent: latentDimension, using: &rng) : nil
         let plain: any EncoderDecoder = switch modelCase {
         case .ae: ConvAutoencoder(latentDimension: latentDimension, using: &rng)
+        case .denseAE: DenseAutoencoder(hidden: 200, latentDimension: latentDimension, using: &rng)
+        case .tiedAE: TiedDenseAutoencoder(hidden: 200, latentDimension: latentDimension, using: &rng)
+        case .celebaAE: CelebAAutoencoder(width: filters, latentDimension: latentDimension, using: &rng)
         case .vae: VAE.conv(latent: latentDimension, likelihood: .mse, using: &rng)
-        case .denseVAE: VAE.dense(latent: latentDimension, likelihood: .bce, using: &rng)
+        case .denseVAE, .rowsVAE: VAE.dense(latent: latentDimension, likelihood: .bce, using: &rng)
         case .celebaVAE: VAE.celeba(filters: filters, latent: latentDimension, using: &rng)
-        case .burgessVAE: VAE.burgess(latent: latentDimension, using: &rng)
+        case .iwae: VAE.burda(latent: latentDimension, using: &rng)
+        case .burgessVAE, .betaTCVAE: VAE.burgess(latent: latentDimension, using: &rng)
         case .cvae: VAE.conditionalDense(classes: 10, hidden: 400, latent: latentDimension, using: &rng)
         case .m2: semiSupervised!.vae
         }
+        context = modelCase == .rowsVAE ? RowContext(using: &rng) : nil
         let classifier = semiSupervised?.classifier
         let (encoder, decoder) = (wrap("encoder", plain.encoder), wrap("decoder", plain.decoder))
         let timedClassifier = classifier.map { wrap("classifier", $0) } ?? []
@@ -293,26 +341,24 @@ final class ModelTrainer {
             m2 = classifier.map { _ in SemiSupervisedVAE(vae: timedVAE, classifier: Sequential(timedClassifier.map(\.timed))) }
             autoencoder = nil
         } else {
+            // `autoencoderStep` needs only the two halves; the conv AE's type holds any pair of them.
             autoencoder = ConvAutoencoder(latentDimension: latentDimension, encoder: timedEncoder, decoder: timedDecoder)
             (vae, m2) = (nil, nil)
         }
-        objective = switch modelCase {
-        case .ae, .vae: .betaVAE(beta: beta)
-        case .denseVAE, .cvae, .m2: .elbo(.bce)
-        case .celebaVAE: .elbo(.mse)
-        case .burgessVAE: VAEObjective(likelihood: .bce, reconstruction: .batchMean, kl: .batchMean, beta: beta)
+        parameters = plain.parameters + (classifier?.parameters ?? []) + (context?.parameters ?? [])
+        update = switch modelCase {
+        case .celebaVAE: Adam(parameters: parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
+        case .burgessVAE, .betaTCVAE: Adam(parameters: parameters, lr: 1e-4)
+        case .denseAE, .tiedAE: Adam(parameters: parameters, lr: 2.5e-4)
+        default: Adam(parameters: parameters, lr: 1e-3)
         }
-        let parameters = plain.parameters + (classifier?.parameters ?? [])
-        update = modelCase == .celebaVAE
-            ? Adam(parameters: parameters, lr: 5e-4, betas: (0.5, 0.999), weightDecay: 1e-5)
-            : Adam(parameters: parameters, lr: modelCase == .burgessVAE ? 1e-4 : 1e-3)
         layers = encoder + decoder + timedClassifier
         let shape = [batch] + modelCase.imageShape
         let random = { (shape: [Int], rng: inout SeededGenerator) -> Tensor in
             let x = Tensor.randomUniform(shape, using: &rng)
             switch modelCase {
             case .celebaVAE: return 2 * x - 1  // [-1, 1], as the Tanh decoder
-            case .ae, .vae: return x
+            case .ae, .vae, .denseAE, .tiedAE, .celebaAE: return x  // grey levels in [0, 1]
             default: return x.map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 })  // binary, as the chapters binarize
             }
         }
@@ -320,8 +366,12 @@ final class ModelTrainer {
         conditions = modelCase == .cvae ? (0..<4).map { _ in oneHot((0..<batch).map { _ in Int.random(in: 0..<10, using: &rng) }, classes: 10) } : []
         labelled = modelCase == .m2 ? (random([100] + modelCase.imageShape, &rng), (0..<100).map { $0 % 10 }) : nil
         self.beta = beta
+        self.samples = samples
         resetProfile()
     }
+
+    /// The trained parameters' shapes, e.g. `200x784`, sorted: what the PyTorch peer must have too.
+    var parameterShapes: [String] { parameters.map { $0.value.shape.map(String.init).joined(separator: "x") }.sorted() }
 
     func resetProfile() {
         for layer in layers { (layer.timed.forwardSeconds, layer.timed.backwardSeconds) = (0, 0) }
@@ -348,8 +398,25 @@ final class ModelTrainer {
             m2Step(m2, labelled: labelled.images, labels: labelled.labels, unlabelled: x,
                    epsLabelled: epsLabelled, epsUnlabelled: epsUnlabelled, alpha: 60)
         } else if let vae {
-            let eps = Tensor.randomNormal([x.shape[0], vae.latentDimension], using: &generator)
-            vaeStep(vae, x: x, eps: eps, objective: objective, condition: conditions.isEmpty ? nil : conditions[(stepIndex - 1) % conditions.count])
+            let z = vae.latentDimension
+            switch modelCase {
+            case .iwae:
+                iwaeStep(vae, x: x, eps: Tensor.randomNormal([x.shape[0] * samples, z], using: &generator), samples: samples)
+            case .rowsVAE:
+                remedyStep(vae, x: x, eps: Tensor.randomNormal([x.shape[0], z], using: &generator),
+                           objective: RemedyObjective(decoder: .bernoulli), beta: 1, context: context)
+            case .betaTCVAE:
+                betaTCVAEStep(vae, x: x, eps: Tensor.randomNormal([x.shape[0], z], using: &generator), beta: beta, datasetSize: 20_000)
+            default:
+                let objective: VAEObjective = switch modelCase {
+                case .vae: .betaVAE(beta: beta)
+                case .celebaVAE: .elbo(.mse)
+                case .burgessVAE: VAEObjective(likelihood: .bce, reconstruction: .batchMean, kl: .batchMean, beta: beta)
+                default: .elbo(.bce)  // dense-vae, cvae
+                }
+                vaeStep(vae, x: x, eps: Tensor.randomNormal([x.shape[0], z], using: &generator), objective: objective,
+                        condition: conditions.isEmpty ? nil : conditions[(stepIndex - 1) % conditions.count])
+            }
         } else if let autoencoder {
             autoencoderStep(autoencoder, input: x, target: x)
         }
@@ -362,7 +429,8 @@ final class ModelTrainer {
         let layerTimes = layers.map { (name: $0.name, forward: $0.timed.forwardSeconds, backward: $0.timed.backwardSeconds) }
         let layerTotal = layerTimes.reduce(0) { $0 + $1.forward + $1.backward }
         var otherTimes = self.otherTimes
-        otherTimes["loss, reparameterization, KL (the step outside the layers)"] = max(0, stepSeconds - layerTotal - otherTimes.values.reduce(0, +))
+        let outside = "loss, reparameterization, KL" + (context == nil ? "" : ", the row context") + " (the step outside the layers)"
+        otherTimes[outside] = max(0, stepSeconds - layerTotal - otherTimes.values.reduce(0, +))
         let total = stepSeconds
         guard total > 0 else { return "" }
         func percent(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / total) }

@@ -117,6 +117,7 @@ enum PeerError: Error, CustomStringConvertible {
     case failed(script: String, status: Int32, output: String)
     case missingLine(script: String, expected: String, output: String)
     case missingModules(python: String, modules: String)
+    case differentModel(script: String, name: String, ours: String, theirs: String)
 
     var description: String {
         switch self {
@@ -126,6 +127,8 @@ enum PeerError: Error, CustomStringConvertible {
             "python3 \(script) exited with status \(status):\n\(output)"
         case .missingModules(let python, let modules):
             "--compare needs \(modules) in \(python): `\(python) -m pip install \(modules)`, or point --python (or LATENT_PYTHON) at a Python that has it"
+        case .differentModel(let script, let name, let ours, let theirs):
+            "\(script) trains another model than Latent's \(name): parameter shapes (sorted)\n  Latent:  \(ours)\n  PyTorch: \(theirs)"
         case .missingLine(let script, let expected, let output):
             "python3 \(script) printed no line for \(expected); its output was:\n\(output)"
         }

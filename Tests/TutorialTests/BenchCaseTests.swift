@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// `latent-bench model <case>` trains every model the chapters train through the chapters' own step
+/// functions. The speed is measured in the release build; here each case only has to run its steps
+/// (tiny batch and width, one short repetition) and print its figure, in the debug build, where every
+/// precondition of the steps is checked: a case that hands a step the wrong shapes traps here.
+@Suite("Every latent-bench model case runs the chapter's step")
+struct BenchCaseTests {
+    static let cases = ["ae", "dense-ae", "tied-ae", "celeba-ae", "vae", "dense-vae", "celeba-vae", "iwae", "rows-vae",
+                        "burgess-vae", "beta-tcvae", "cvae", "m2"]
+
+    @Test("a few training steps at batch 4: exit 0 and an images/s line", arguments: cases)
+    func runs(_ name: String) throws {
+        let executable = try #require(builtExecutable("latent-bench"), "latent-bench is not built beside the tests")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["model", name, "--threads", "1", "--batch", "4", "--nz", "3", "--filters", "2", "--samples", "3",
+                             "--repetitions", "1", "--target", "0.001", "--no-profile"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(name) failed:\n\(output)")
+        let line = output.split(separator: "\n").first { $0.hasPrefix("\(name) ") && $0.contains(" threads=1 ") && $0.contains(" images/s") }
+        #expect(line != nil, "no images/s line for \(name):\n\(output)")
+    }
+
+    /// The list above is every case the bench knows: a new case gets its run here too.
+    @Test("the list covers every case latent-bench names")
+    func coversEveryCase() throws {
+        let executable = try #require(builtExecutable("latent-bench"), "latent-bench is not built beside the tests")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["model", "no-such-case"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let named = try #require(output.range(of: "the case must be one of ").map { output[$0.upperBound...] }, "no case list in:\n\(output)")
+        // "…one of ae, dense-ae, …, m2, got no-such-case"
+        let known = named.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.prefix { !$0.hasPrefix("got ") }
+        #expect(Array(known) == Self.cases, "latent-bench names \(known)")
+    }
+}
