@@ -38,7 +38,7 @@ struct VAEChapter: ParsableCommand {
     @OptionGroup(title: "Data and run") var data: DataOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @Option(help: "Model: dense (pixels→400→z→400→pixels), burda (784→200→200→z→200→200→784, tanh; Burda et al. 2016), conv (seed 001, 1×28×28), celeba (seed 000, 3×64×64) (default: celeba for 3×64×64 images, else dense).") var model: VAEModel?
-    @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: dense 20, conv 64, celeba 128).") var latent: Int?
+    @Option(parsing: .unconditional, help: "Latent size z, at least 1 (default: dense 20, burda 50, conv 64, celeba 128).") var latent: Int?
     @Option(parsing: .unconditional, help: "Width f of the celeba model (the seed: 64).") var filters: Int = 32
     @Option(help: "CelebA decoder: seed (as seed 000 runs) or full.") var decoder: CelebADecoder = .seed
     @Option(help: "Decoder likelihood: bce (Bernoulli, binarized MNIST; default) or mse (Gaussian; celeba always).") var likelihood: VAELikelihood?
