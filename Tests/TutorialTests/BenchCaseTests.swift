@@ -3,8 +3,8 @@ import Testing
 
 /// `latent-bench model <case>` trains every model the chapters train through the chapters' own step
 /// functions. The speed is measured in the release build; here each case only has to run its steps
-/// (tiny batch and width, one short repetition) and print its figure, in the debug build, where every
-/// precondition of the steps is checked: a case that hands a step the wrong shapes traps here.
+/// (tiny batch and width, one short repetition) and print its figure: a case that hands a step the
+/// wrong shapes traps on the step's precondition (seen with iwae's noise drawn for one sample per image).
 @Suite("Every latent-bench model case runs the chapter's step")
 struct BenchCaseTests {
     static let cases = ["ae", "dense-ae", "tied-ae", "celeba-ae", "vae", "dense-vae", "celeba-vae", "iwae", "rows-vae",
