@@ -36,6 +36,20 @@ struct StepThreadDeterminismTests {
         }
     }
 
+    /// Chapter 2's `autoencoderStep` on the model `make` builds, on uniform images of shape `inputs`.
+    static func autoencoderCase(
+        _ model: String, inputs: [Int], _ make: @escaping @Sendable (inout SeededGenerator) -> any AutoencoderModel
+    ) -> Case {
+        Case(name: "chapter 2: autoencoderStep, \(model)") { threads in
+            var g = SeededGenerator(seed: 1)
+            let model = make(&g)
+            return train(threads: threads, model: model) { data in
+                let x = Tensor.randomUniform(inputs, using: &data)
+                return [autoencoderStep(model, input: x, target: x)]
+            }
+        }
+    }
+
     static func binary(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
         Tensor.randomUniform(shape, using: &generator).map(vector: { $0 }, scalar: { $0 > 0.5 ? 1 : 0 })
     }
@@ -43,30 +57,9 @@ struct StepThreadDeterminismTests {
     static func normal(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor { Tensor.randomNormal(shape, using: &generator) }
 
     static let cases: [Case] = [
-        Case(name: "chapter 2: autoencoderStep, seed 001's conv AE") { threads in
-            var g = SeededGenerator(seed: 1)
-            let model = ConvAutoencoder(latentDimension: 16, using: &g)
-            return train(threads: threads, model: model) { data in
-                let x = Tensor.randomUniform([16, 1, 28, 28], using: &data)
-                return [autoencoderStep(model, input: x, target: x)]
-            }
-        },
-        Case(name: "chapter 2: autoencoderStep, the tied dense AE") { threads in
-            var g = SeededGenerator(seed: 1)
-            let model = TiedDenseAutoencoder(hidden: 200, latentDimension: 20, using: &g)
-            return train(threads: threads, model: model) { data in
-                let x = Tensor.randomUniform([32, 1, 28, 28], using: &data)
-                return [autoencoderStep(model, input: x, target: x)]
-            }
-        },
-        Case(name: "chapter 2: autoencoderStep, the CelebA conv AE (f = 4)") { threads in
-            var g = SeededGenerator(seed: 1)
-            let model = CelebAAutoencoder(width: 4, latentDimension: 16, using: &g)
-            return train(threads: threads, model: model) { data in
-                let x = Tensor.randomUniform([4, 3, 64, 64], using: &data)
-                return [autoencoderStep(model, input: x, target: x)]
-            }
-        },
+        autoencoderCase("seed 001's conv AE", inputs: [16, 1, 28, 28]) { ConvAutoencoder(latentDimension: 16, using: &$0) },
+        autoencoderCase("the tied dense AE", inputs: [32, 1, 28, 28]) { TiedDenseAutoencoder(hidden: 200, latentDimension: 20, using: &$0) },
+        autoencoderCase("the CelebA conv AE (f = 4)", inputs: [4, 3, 64, 64]) { CelebAAutoencoder(width: 4, latentDimension: 16, using: &$0) },
         Case(name: "chapter 3: vaeStep, the dense VAE (Bernoulli)") { threads in
             var g = SeededGenerator(seed: 1)
             let vae = VAE.dense(latent: 20, likelihood: .bce, using: &g)

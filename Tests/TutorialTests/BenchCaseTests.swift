@@ -13,17 +13,10 @@ struct BenchCaseTests {
     @Test("a few training steps at batch 4: exit 0 and an images/s line", arguments: cases)
     func runs(_ name: String) throws {
         let executable = try #require(builtExecutable("latent-bench"), "latent-bench is not built beside the tests")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["model", name, "--threads", "1", "--batch", "4", "--nz", "3", "--filters", "2", "--samples", "3",
-                             "--repetitions", "1", "--target", "0.001", "--no-profile"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(name) failed:\n\(output)")
+        let (status, output) = runProcess(executable, ["model", name, "--threads", "1", "--batch", "4", "--nz", "3", "--filters", "2",
+                                                       "--samples", "3", "--repetitions", "1", "--target", "0.001", "--no-profile"],
+                                          timeLimit: 300)
+        #expect(status == 0, "\(name) failed (status \(status)):\n\(output)")
         let line = output.split(separator: "\n").first { $0.hasPrefix("\(name) ") && $0.contains(" threads=1 ") && $0.contains(" images/s") }
         #expect(line != nil, "no images/s line for \(name):\n\(output)")
     }
@@ -32,15 +25,7 @@ struct BenchCaseTests {
     @Test("the list covers every case latent-bench names")
     func coversEveryCase() throws {
         let executable = try #require(builtExecutable("latent-bench"), "latent-bench is not built beside the tests")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["model", "no-such-case"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = runProcess(executable, ["model", "no-such-case"]).output
         let named = try #require(output.range(of: "the case must be one of ").map { output[$0.upperBound...] }, "no case list in:\n\(output)")
         // "…one of ae, dense-ae, …, m2, got no-such-case"
         let known = named.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.prefix { !$0.hasPrefix("got ") }
