@@ -4,10 +4,11 @@ import Latent
 import LatentData
 import LatentModels
 
-// `latent-bench model ae|vae|dense-vae|celeba-vae|burgess-vae|cvae|m2`: training steps of every model the
-// chapters train, through the chapters' own step functions, on random batches, in images/s, with each layer's share of the step
-// time, the 2-thread speed-up and the peak memory. `Benchmarks/pytorch/bench_models.py` is the PyTorch
-// peer of each case; `--compare` runs it alternately and prints the ratio.
+// `latent-bench model CASE` (the cases: `ModelCase`): training steps of every model the chapters train,
+// through the chapters' own step functions, on random batches, in images/s, with each layer's share of
+// the step time, the 2-thread speed-up and the peak memory. `Benchmarks/pytorch/bench_models.py` is the
+// PyTorch peer of each case; `--compare` runs it alternately, checks that its parameter shapes are
+// Latent's, and prints the ratio.
 
 /// The models the chapters train, as bench cases.
 enum ModelCase: String, CaseIterable, Sendable {
