@@ -197,8 +197,8 @@ func runModelBench(_ modelCase: ModelCase, _ options: ModelBenchOptions) throws 
                 }
                 // The same model on both sides: the peer's parameter shapes must be ours.
                 let shapes = lines.first(where: { $0.name == name && $0.unit == "parameters" })?["shapes"]
-                guard shapes == trainer.parameterShapes.joined(separator: ",") else {
-                    throw PeerError.differentModel(script: peer.path, name: name, ours: trainer.parameterShapes.joined(separator: ","),
+                guard shapes == trainer.parameterShapes else {
+                    throw PeerError.differentModel(script: peer.path, name: name, ours: trainer.parameterShapes,
                                                    theirs: shapes ?? "(no `\(name) shapes=… N parameters` line)")
                 }
                 theirs[threads] = max(theirs[threads] ?? 0, line.value)
@@ -371,8 +371,9 @@ final class ModelTrainer {
         resetProfile()
     }
 
-    /// The trained parameters' shapes, e.g. `200x784`, sorted: what the PyTorch peer must have too.
-    var parameterShapes: [String] { parameters.map { $0.value.shape.map(String.init).joined(separator: "x") }.sorted() }
+    /// The trained parameters' shapes, e.g. `200x784`, sorted and joined by commas: what the PyTorch peer
+    /// must print too.
+    var parameterShapes: String { parameters.map { $0.value.shape.map(String.init).joined(separator: "x") }.sorted().joined(separator: ",") }
 
     func resetProfile() {
         for layer in layers { (layer.timed.forwardSeconds, layer.timed.backwardSeconds) = (0, 0) }

@@ -45,9 +45,7 @@ struct ThreadDeterminismTests {
                 adam.step()
                 losses.append(loss.bitPattern)
             }
-            let parameters = model.namedParameters.map { ($0.name, $0.parameter.value.scalars.map(\.bitPattern)) }
-            let buffers = model.namedBuffers.map { ($0.name, $0.value.scalars.map(\.bitPattern)) }
-            return (parameters + buffers, losses)
+            return (stateBits(model), losses)
         }
     }
 
@@ -56,13 +54,25 @@ struct ThreadDeterminismTests {
     func sameBits(threads: Int) {
         let one = Self.train(threads: 1)
         let many = Self.train(threads: threads)
-        #expect(one.losses == many.losses, "losses on 1 and \(threads) threads")
-        #expect(one.state.map(\.0) == many.state.map(\.0))
         #expect(one.state.count >= 18, "\(one.state.count) tensors compared")
-        for ((name, a), (_, b)) in zip(one.state, many.state) {
-            let differing = zip(a, b).filter { $0 != $1 }.count
-            #expect(a.count == b.count && differing == 0,
-                    "\(name): \(differing) of \(a.count) values differ between 1 and \(threads) threads")
-        }
+        expectSameBits(one, many, threads: threads)
+    }
+}
+
+/// Every parameter's and buffer's bits, by name.
+func stateBits(_ model: any Layer) -> [(String, [UInt32])] {
+    model.namedParameters.map { ($0.name, $0.parameter.value.scalars.map(\.bitPattern)) }
+        + model.namedBuffers.map { ($0.name, $0.value.scalars.map(\.bitPattern)) }
+}
+
+/// Expects two trainings (1 thread and `threads`) to have the same losses and state, bit for bit.
+func expectSameBits(_ one: (state: [(String, [UInt32])], losses: [UInt32]),
+                    _ many: (state: [(String, [UInt32])], losses: [UInt32]), threads: Int) {
+    #expect(one.losses == many.losses, "losses on 1 and \(threads) threads: \(one.losses) vs \(many.losses)")
+    #expect(one.state.map(\.0) == many.state.map(\.0))
+    for ((name, a), (_, b)) in zip(one.state, many.state) {
+        let differing = zip(a, b).filter { $0 != $1 }.count
+        #expect(a.count == b.count && differing == 0,
+                "\(name): \(differing) of \(a.count) values differ between 1 and \(threads) threads")
     }
 }
