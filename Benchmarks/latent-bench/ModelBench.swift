@@ -308,6 +308,8 @@ final class ModelTrainer {
     /// Seconds outside the layers: the loss, reparameterization and KL, the optimizer, zeroing gradients.
     var otherTimes: [String: Double] = [:]
     var stepSeconds = 0.0
+    /// Steps timed since `resetProfile`.
+    var steps = 0
 
     /// The case's model, its layers wrapped for timing, and four random batches.
     init(_ modelCase: ModelCase, batch: Int, latentDimension: Int, filters: Int, beta: Float, samples: Int = 5) {
@@ -379,6 +381,7 @@ final class ModelTrainer {
         for layer in layers { (layer.timed.forwardSeconds, layer.timed.backwardSeconds) = (0, 0) }
         otherTimes = [:]
         stepSeconds = 0
+        steps = 0
     }
 
     private func timed(_ key: String, _ body: () -> Void) {
@@ -424,9 +427,12 @@ final class ModelTrainer {
         }
         timed("Adam step") { update.step() }
         stepSeconds += clock.seconds
+        steps += 1
     }
 
-    /// Each layer's forward and backward share of the total time, largest first; then the rest.
+    /// Each layer's forward and backward share of the total time and milliseconds per step, largest
+    /// first; then the rest. The milliseconds compare with a PyTorch profile of the same step
+    /// (`Benchmarks/pytorch/profile_peer.py --by-shape`).
     func profileTable() -> String {
         let layerTimes = layers.map { (name: $0.name, forward: $0.timed.forwardSeconds, backward: $0.timed.backwardSeconds) }
         let layerTotal = layerTimes.reduce(0) { $0 + $1.forward + $1.backward }
@@ -434,22 +440,25 @@ final class ModelTrainer {
         let outside = "loss, reparameterization, KL" + (context == nil ? "" : ", the row context") + " (the step outside the layers)"
         otherTimes[outside] = max(0, stepSeconds - layerTotal - otherTimes.values.reduce(0, +))
         let total = stepSeconds
-        guard total > 0 else { return "" }
+        guard total > 0 && steps > 0 else { return "" }
         func percent(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / total) }
-        var lines = ["  total   forward  backward  (share of step time)"]
+        func milliseconds(_ forward: Double, _ backward: Double) -> String {
+            String(format: "%7.2f %8.2f", 1000 * forward / Double(steps), 1000 * backward / Double(steps))
+        }
+        var lines = ["  total   forward  backward  forward backward  (share of the time; ms per step, of a mean step of \(Format.fixed(1000 * total / Double(steps), 1)) ms)"]
         var rest = (forward: 0.0, backward: 0.0, count: 0)
         for entry in layerTimes.sorted(by: { $0.forward + $0.backward > $1.forward + $1.backward }) {
             guard (entry.forward + entry.backward) / total >= 0.005 else {
                 rest = (rest.forward + entry.forward, rest.backward + entry.backward, rest.count + 1)
                 continue
             }
-            lines.append("  \(percent(entry.forward + entry.backward))  \(percent(entry.forward))   \(percent(entry.backward))  \(entry.name)")
+            lines.append("  \(percent(entry.forward + entry.backward))  \(percent(entry.forward))   \(percent(entry.backward))  \(milliseconds(entry.forward, entry.backward))  \(entry.name)")
         }
         if rest.count > 0 {
-            lines.append("  \(percent(rest.forward + rest.backward))  \(percent(rest.forward))   \(percent(rest.backward))  \(rest.count) other layers (each < 0.5%)")
+            lines.append("  \(percent(rest.forward + rest.backward))  \(percent(rest.forward))   \(percent(rest.backward))  \(milliseconds(rest.forward, rest.backward))  \(rest.count) other layers (each < 0.5%)")
         }
         for (key, seconds) in otherTimes.sorted(by: { $0.value > $1.value }) {
-            lines.append("  \(percent(seconds))                     \(key)")
+            lines.append("  \(percent(seconds))                    \(String(format: "%7.2f", 1000 * seconds / Double(steps)))           \(key)")
         }
         return lines.joined(separator: "\n")
     }
