@@ -9,7 +9,8 @@
 //   - `imageProduct` and `adjointProduct` cut the columns of C (the images): every entry of C is the same
 //     dot product in the same order, and col2im adds into each pixel in the same (ki, kj) order.
 //   - `weightGradient` cuts the shared dimension (the columns of im2col), which GEMM sums: it cuts it
-//     where GEMM's own blocks end (`GemmKernel.depthBlock`), and GEMM adds each block to C in turn.
+//     where GEMM's own blocks end (`GemmKernel.depthBlock`), and GEMM adds each block to C in turn. On
+//     several threads, the blocks after the first thread's are kept apart and added in block order.
 
 extension Convolution {
     /// Floats of im2col columns per chunk: about 1 MB, half a Zen 5 or Sapphire Rapids core's L2.
@@ -52,6 +53,8 @@ extension Convolution {
     /// `dw[M, C·k²] += dyc[M, N·Ho·Wo] · im2col(x)ᵀ`, x [N, C, H, W] batch-major as `g` describes (the weight
     /// gradient of Conv2d; of ConvTranspose2d with dyc its channel-major input and x its output gradient).
     /// The column matrix is built one GEMM depth block at a time: the images that block's columns come from.
+    /// On several threads, each takes a run of consecutive blocks (`runDepthBlocks`); with a single block,
+    /// the threads split the rows of im2col (the columns of dW) instead.
     public static func weightGradient(
         _ dyc: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry,
         addingTo dw: UnsafeMutablePointer<Float>, workspace: inout [Float]
@@ -60,40 +63,65 @@ extension Convolution {
         guard columns > 0 && plane > 0 else { return }
         let imageSize = g.channels &* g.height &* g.width
         let block = GemmKernel.depthBlock(columns)
+        let blocks = (columns &+ block &- 1) / block
         // A block of `block` columns starting anywhere touches at most this many images.
         let spanned = min(g.batch, (block &+ plane &- 2) / plane &+ 1)
-        // Threads split the rows of im2col (the columns of dW): each builds and multiplies its own rows
-        // through every block, one fork for the whole product.
         let threads = Parallel.threadCount
-        let parts = threads > 1 && r >= 2 &* threads && m &* r &* columns >= GemmKernel.parallelThreshold ? threads : 1
+        let worth = threads > 1 && m &* r &* columns >= GemmKernel.parallelThreshold
+        /// Builds rows `rows` of im2col for the images block `b` spans, in `cols`, and multiplies them into
+        /// `target` (ldc r) with `beta`.
+        func multiply(block b: Int, rows: Range<Int>, cols: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,
+                      beta: Float, _ dyc: UnsafePointer<Float>, _ x: UnsafePointer<Float>) {
+            let pc = b &* block
+            let depth = min(block, columns &- pc)
+            let first = pc / plane, end = (pc &+ depth &+ plane &- 1) / plane
+            let width = (end &- first) &* plane
+            im2col(x + first &* imageSize, cols, g.images(end &- first), rows: rows)
+            gemm(transposeB: true, m: m, n: rows.count, k: depth, a: dyc + pc, lda: columns,
+                 b: cols + (pc &- first &* plane), ldb: width, beta: beta, c: target + rows.lowerBound, ldc: r)
+        }
+        if worth && blocks >= 2 {
+            // Each block's rows of im2col a chunk at a time (about `defaultChunkFloats`), so that they are
+            // still in cache when GEMM reads them; the rows are columns of dW, which GEMM computes apart.
+            let group = max(1, min(r, defaultChunkFloats / (spanned &* plane)))
+            let parts = min(threads, blocks)
+            let columnsFloats = group &* spanned &* plane
+            reserveScratch(&workspace, parts &* columnsFloats &+ apartFloats(blocks: blocks, parts: parts, productSize: m &* r))
+            workspace.withUnsafeMutableBufferPointer { space in
+                let base = UncheckedSendable((dyc, x, space.baseAddress!))
+                runDepthBlocks(blocks, parts: parts, productSize: m &* r, dw: dw, apart: space.baseAddress! + parts &* columnsFloats) {
+                    part, b, target, beta in
+                    let (dyc, x, base) = base.value
+                    for start in stride(from: 0, to: r, by: group) {
+                        multiply(block: b, rows: start..<min(r, start &+ group), cols: base + part &* columnsFloats,
+                                 target: target, beta: beta, dyc, x)
+                    }
+                }
+            }
+            return
+        }
+        // One block: threads split the rows of im2col, each building and multiplying its own rows.
+        let parts = worth && r >= 2 &* threads ? threads : 1
         let partRows = (r &+ parts &- 1) / parts
         reserveScratch(&workspace, parts &* partRows &* spanned &* plane)
         workspace.withUnsafeMutableBufferPointer { space in
             let shared = UncheckedSendable((dyc, x, dw, space.baseAddress!))
-            func run(part: Int) {
+            runParts(parts) { part in
                 let (dyc, x, dw, base) = shared.value
                 let rows = min(r, part &* partRows)..<min(r, (part &+ 1) &* partRows)
                 guard !rows.isEmpty else { return }
-                let cols = base + part &* partRows &* spanned &* plane
-                var pc = 0
-                while pc < columns {
-                    let depth = min(block, columns &- pc)
-                    let first = pc / plane, end = (pc &+ depth &+ plane &- 1) / plane
-                    let width = (end &- first) &* plane
-                    im2col(x + first &* imageSize, cols, g.images(end &- first), rows: rows)
-                    gemm(transposeB: true, m: m, n: rows.count, k: depth, a: dyc + pc, lda: columns,
-                         b: cols + (pc &- first &* plane), ldb: width, beta: 1, c: dw + rows.lowerBound, ldc: r)
-                    pc &+= depth
+                for b in 0..<blocks {
+                    multiply(block: b, rows: rows, cols: base + part &* partRows &* spanned &* plane, target: dw, beta: 1, dyc, x)
                 }
             }
-            runParts(parts, run)
         }
     }
 
     /// Both products of ConvTranspose2d's backward, which share im2col(dy): `out = w · im2col(x)` as
     /// `imageProduct` and `dw += dyc · im2col(x)ᵀ` as `weightGradient`. When GEMM's depth blocks are whole
-    /// images and there is one thread, each block's columns are built once and feed both products (the
-    /// same bits as the two calls); otherwise it makes the two calls.
+    /// images, each block's columns are built once and feed both products (the same bits as the two
+    /// calls); otherwise it makes the two calls. On several threads, each takes a run of consecutive
+    /// blocks (`runDepthBlocks`).
     public static func imageProductAndWeightGradient(
         weight w: UnsafePointer<Float>, _ dyc: UnsafePointer<Float>, rows m: Int, _ x: UnsafePointer<Float>,
         _ g: ConvolutionGeometry, into out: UnsafeMutablePointer<Float>, addingTo dw: UnsafeMutablePointer<Float>,
@@ -102,25 +130,70 @@ extension Convolution {
         let (r, plane, columns) = (g.columnRows, g.outputHeight &* g.outputWidth, g.columnCount)
         guard columns > 0 && plane > 0 else { return }
         let block = GemmKernel.depthBlock(columns)
-        // On several threads the two products split the work better apart (images for one, rows of
-        // im2col for the other) than one loop over the blocks could.
-        guard block % plane == 0 && Parallel.threadCount == 1 else {
+        let blocks = (columns &+ block &- 1) / block
+        let threads = Parallel.threadCount
+        let worth = m &* r &* columns >= GemmKernel.parallelThreshold
+        let parts = threads > 1 && worth ? min(threads, blocks) : 1
+        // One block on several threads: the two products split the work better apart (images for one,
+        // rows of im2col for the other) than one thread could.
+        guard block % plane == 0 && (parts > 1 || threads == 1 || !worth) else {
             imageProduct(weight: w, rows: m, x, g, into: out, workspace: &workspace)
             weightGradient(dyc, rows: m, x, g, addingTo: dw, workspace: &workspace)
             return
         }
         let imageSize = g.channels &* g.height &* g.width
-        reserveScratch(&workspace, r &* block)
+        reserveScratch(&workspace, parts &* r &* block &+ apartFloats(blocks: blocks, parts: parts, productSize: m &* r))
         workspace.withUnsafeMutableBufferPointer { space in
-            let cols = space.baseAddress!
-            var pc = 0
-            while pc < columns {
+            let shared = UncheckedSendable((w, dyc, x, out, space.baseAddress!))
+            runDepthBlocks(blocks, parts: parts, productSize: m &* r, dw: dw, apart: space.baseAddress! + parts &* r &* block) {
+                part, b, target, beta in
+                let (w, dyc, x, out, base) = shared.value
+                let cols = base + part &* r &* block
+                let pc = b &* block
                 let depth = min(block, columns &- pc)
                 im2col(x + (pc / plane) &* imageSize, cols, g.images(depth / plane))
                 gemm(m: m, n: depth, k: r, a: w, lda: r, b: cols, ldb: depth, c: out + pc, ldc: columns)
                 gemm(transposeB: true, m: m, n: r, k: depth, a: dyc + pc, lda: columns, b: cols, ldb: depth,
-                     beta: 1, c: dw, ldc: r)
-                pc &+= depth
+                     beta: beta, c: target, ldc: r)
+            }
+        }
+    }
+
+    /// Floats `runDepthBlocks` needs at `apart`: one product for each block after the first part's.
+    static func apartFloats(blocks: Int, parts: Int, productSize: Int) -> Int {
+        (blocks &- blocks / parts) &* productSize
+    }
+
+    /// `body(part, block, target, beta)` for blocks 0..<blocks, each of `parts` threads taking a run of
+    /// consecutive blocks; `body` multiplies block `block`'s product into `target` with `beta` (ldc as dW's).
+    ///
+    /// GEMM adds a depth block's product to C as C + (the block's sum from zero), block after block.
+    /// So the first part adds its blocks straight into dW (beta 1), the others put each block's product
+    /// at `apart` (beta 0), and after the fork those are added to dW in block order: every element of dW
+    /// is the same chain of additions as one GEMM over all the blocks, on any number of threads.
+    static func runDepthBlocks(
+        _ blocks: Int, parts: Int, productSize: Int, dw: UnsafeMutablePointer<Float>, apart: UnsafeMutablePointer<Float>,
+        _ body: (_ part: Int, _ block: Int, _ target: UnsafeMutablePointer<Float>, _ beta: Float) -> Void
+    ) {
+        let firstApart = blocks / parts  // where the second part's run starts
+        let shared = UncheckedSendable((dw, apart))
+        runParts(parts) { part in
+            let (dw, apart) = shared.value
+            for b in (blocks &* part / parts)..<(blocks &* (part &+ 1) / parts) {
+                if b < firstApart {
+                    body(part, b, dw, 1)
+                } else {
+                    body(part, b, apart + (b &- firstApart) &* productSize, 0)
+                }
+            }
+        }
+        guard firstApart < blocks else { return }
+        // dW + each later block's product, in block order, element by element (threads split the elements).
+        parallelFor(productSize, grain: 16384) { range in
+            let (dw, apart) = shared.value
+            for b in 0..<(blocks &- firstApart) {
+                let product = apart + b &* productSize
+                for i in range { dw[i] = dw[i] + product[i] }
             }
         }
     }
