@@ -295,19 +295,30 @@ def seconds_per_call(body, warmup=3, repetitions=3, target=1.0):
     return best
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="ae,dense-ae,tied-ae,celeba-ae,vae,dense-vae,celeba-vae,iwae,rows-vae,burgess-vae,"
-                                           "beta-tcvae,cvae,m2")
-    parser.add_argument("--threads", default="2")
+CASES = ("ae", "dense-ae", "tied-ae", "celeba-ae", "vae", "dense-vae", "celeba-vae", "iwae", "rows-vae", "burgess-vae",
+         "beta-tcvae", "cvae", "m2")
+
+
+def add_model_options(parser):
+    """The options that size a case's model and step (latent-bench passes them; profile_peer.py takes them too)."""
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--nz", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--samples", type=int, default=5)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--threads", default="2")
+    add_model_options(parser)
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--target", type=float, default=1.0)
     args = parser.parse_args()
+    unknown = [case for case in args.cases.split(",") if case not in CASES]
+    if unknown:
+        parser.error(f"unknown case {', '.join(unknown)} (cases: {', '.join(CASES)})")
     torch.manual_seed(0)
     for case in args.cases.split(","):
         for threads in [int(t) for t in args.threads.split(",")]:

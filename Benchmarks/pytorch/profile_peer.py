@@ -18,7 +18,7 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from bench_models import make_step
+from bench_models import CASES, add_model_options, make_step
 
 PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::convolution_backward", "aten::mkldnn_convolution",
             "aten::_convolution", "aten::slow_conv_transpose2d", "aten::slow_conv_transpose2d_backward")
@@ -26,13 +26,9 @@ PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::convolution_backward"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", required=True)
+    parser.add_argument("--case", required=True, choices=CASES)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--nz", type=int, default=64)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--beta", type=float, default=1.0)
-    parser.add_argument("--samples", type=int, default=5)
+    add_model_options(parser)
     parser.add_argument("--steps", type=int, default=20, help="profiled steps (after 5 warm-up steps)")
     parser.add_argument("--top", type=int, default=12, help="operators listed")
     parser.add_argument("--by-shape", action="store_true",
