@@ -442,9 +442,8 @@ final class ModelTrainer {
         let total = stepSeconds
         guard total > 0 && steps > 0 else { return "" }
         func percent(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / total) }
-        func milliseconds(_ forward: Double, _ backward: Double) -> String {
-            String(format: "%7.2f %8.2f", 1000 * forward / Double(steps), 1000 * backward / Double(steps))
-        }
+        func perStep(_ seconds: Double) -> String { String(format: "%7.2f", 1000 * seconds / Double(steps)) }
+        func milliseconds(_ forward: Double, _ backward: Double) -> String { "\(perStep(forward))  \(perStep(backward))" }
         var lines = ["  total   forward  backward  forward backward  (share of the time; ms per step, of a mean step of \(Format.fixed(1000 * total / Double(steps), 1)) ms)"]
         var rest = (forward: 0.0, backward: 0.0, count: 0)
         for entry in layerTimes.sorted(by: { $0.forward + $0.backward > $1.forward + $1.backward }) {
@@ -458,7 +457,7 @@ final class ModelTrainer {
             lines.append("  \(percent(rest.forward + rest.backward))  \(percent(rest.forward))   \(percent(rest.backward))  \(milliseconds(rest.forward, rest.backward))  \(rest.count) other layers (each < 0.5%)")
         }
         for (key, seconds) in otherTimes.sorted(by: { $0.value > $1.value }) {
-            lines.append("  \(percent(seconds))                    \(String(format: "%7.2f", 1000 * seconds / Double(steps)))           \(key)")
+            lines.append("  \(percent(seconds))                    \(perStep(seconds))           \(key)")
         }
         return lines.joined(separator: "\n")
     }

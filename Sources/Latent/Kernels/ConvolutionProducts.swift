@@ -132,11 +132,11 @@ extension Convolution {
         let block = GemmKernel.depthBlock(columns)
         let blocks = (columns &+ block &- 1) / block
         let threads = Parallel.threadCount
-        let worth = m &* r &* columns >= GemmKernel.parallelThreshold
-        let parts = threads > 1 && worth ? min(threads, blocks) : 1
+        let worth = threads > 1 && m &* r &* columns >= GemmKernel.parallelThreshold
+        let parts = worth ? min(threads, blocks) : 1
         // One block on several threads: the two products split the work better apart (images for one,
         // rows of im2col for the other) than one thread could.
-        guard block % plane == 0 && (parts > 1 || threads == 1 || !worth) else {
+        guard block % plane == 0 && !(worth && blocks == 1) else {
             imageProduct(weight: w, rows: m, x, g, into: out, workspace: &workspace)
             weightGradient(dyc, rows: m, x, g, addingTo: dw, workspace: &workspace)
             return
@@ -188,12 +188,11 @@ extension Convolution {
             }
         }
         guard firstApart < blocks else { return }
-        // dW + each later block's product, in block order, element by element (threads split the elements).
+        // dW + each later block's product, in block order (dW + 1·product: the same sum; threads split the elements).
         parallelFor(productSize, grain: 16384) { range in
             let (dw, apart) = shared.value
             for b in 0..<(blocks &- firstApart) {
-                let product = apart + b &* productSize
-                for i in range { dw[i] = dw[i] + product[i] }
+                Elementwise.axpy(1, apart + (b &* productSize &+ range.lowerBound), dw + range.lowerBound, count: range.count)
             }
         }
     }
