@@ -116,7 +116,9 @@ enum GemmKernel {
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
         let bPanel = UnsafeMutablePointer<Float>.allocateAligned(kcMax &* ncMax)
-        let aBlocks = UnsafeMutablePointer<Float>.allocateAligned(threads &* mcMax &* kcMax)
+        // Per thread: its packed A block, then (C written transposed) its panel of Cᵀ tiles.
+        let perThread = mcMax &* kcMax &+ (cs == 1 ? 0 : mcMax &* nr)
+        let aBlocks = UnsafeMutablePointer<Float>.allocateAligned(threads &* perThread)
         defer {
             bPanel.deallocate()
             aBlocks.deallocate()
@@ -148,7 +150,8 @@ enum GemmKernel {
                         computeBlock(
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
                             bPanel: bPanel, slivers: 0..<slivers, firstColumn: jc, lastColumn: jc &+ ncur,
-                            aBlock: aBlocks + t &* mcMax &* kcMax, unpackedA: unpackedA,
+                            aBlock: aBlocks + t &* perThread, unpackedA: unpackedA,
+                            transposedPanel: cs == 1 ? nil : aBlocks + (t &* perThread &+ mcMax &* kcMax),
                             alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
                     }
                 }
@@ -198,7 +201,7 @@ enum GemmKernel {
     static func computeBlock(
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
         bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
-        aBlock: UnsafeMutablePointer<Float>, unpackedA: Bool,
+        aBlock: UnsafeMutablePointer<Float>, unpackedA: Bool, transposedPanel: UnsafeMutablePointer<Float>?,
         alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
         let kcur = depth.count
@@ -217,6 +220,23 @@ enum GemmKernel {
                 let j = firstColumn &+ s &* nr
                 let width = min(nr, lastColumn &- j)
                 let bSliver = bPanel + s &* kcur &* nr
+                if let panel = transposedPanel, ldc == 1 {
+                    // Cᵀ, whose rows are C's columns: the block's whole tiles (zero-padded rows and
+                    // columns give zeros) go to a panel of mcur rows × nr, written out 8 × 8 at a time.
+                    for t in 0..<tiles {
+                        let i = ic &+ t &* mr
+                        let target = panel + t &* mr &* nr
+                        if unpackedA && min(mr, ic &+ mcur &- i) == mr {
+                            unpackedTile(kc: kcur, a: a + (i &* lda &+ depth.lowerBound), lda: lda, b: bSliver,
+                                         c: target, ldc: nr, alpha: alpha, beta: 0)
+                        } else {
+                            microkernel(kc: kcur, a: UnsafePointer(aBlock + t &* kcur &* mr), b: bSliver,
+                                        c: target, ldc: nr, alpha: alpha, beta: 0)
+                        }
+                    }
+                    storeTransposed(panel, rows: mcur, columns: width, into: c + (ic &+ j &* cs), cs: cs, beta: beta)
+                    continue
+                }
                 for t in 0..<tiles {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
@@ -295,6 +315,45 @@ enum GemmKernel {
                     }
                 }
             }
+        }
+    }
+
+    /// `C[q, r] = P[r, q] + beta · C[q, r]` for r < `rows`, q < `columns`, where P is `panel` (rows of `nr`
+    /// floats) and C's rows are `cs` apart: P's columns become C's rows, 8 × 8 blocks transposed in
+    /// registers, so each store writes up to 8 adjacent floats. The same sum as `edgeTile`'s copy
+    /// (beta · C + P, one fused multiply-add, as the register tiles store).
+    @inline(never)
+    static func storeTransposed(
+        _ panel: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>, cs: Int, beta: Float
+    ) {
+        let betas = SIMD8<Float>(repeating: beta)
+        var r0 = 0
+        while r0 < rows {
+            let count = min(8, rows &- r0)
+            var q0 = 0
+            while q0 < columns {
+                func load(_ r: Int) -> SIMD8<Float> {
+                    r < count ? UnsafeRawPointer(panel + ((r0 &+ r) &* nr &+ q0)).loadUnaligned(as: SIMD8<Float>.self) : SIMD8()
+                }
+                let t = transpose8((load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7)))
+                let left = min(8, columns &- q0)
+                @inline(__always)
+                func store(_ v: SIMD8<Float>, _ q: Int) {
+                    guard q < left else { return }
+                    let target = c + ((q0 &+ q) &* cs &+ r0)
+                    if count == 8 {
+                        let raw = UnsafeMutableRawPointer(target)
+                        raw.storeBytes(of: beta == 0 ? v : v.addingProduct(betas, raw.loadUnaligned(as: SIMD8<Float>.self)),
+                                       as: SIMD8<Float>.self)
+                    } else {
+                        for r in 0..<count { target[r] = beta == 0 ? v[r] : v[r].addingProduct(beta, target[r]) }
+                    }
+                }
+                store(t.0, 0); store(t.1, 1); store(t.2, 2); store(t.3, 3)
+                store(t.4, 4); store(t.5, 5); store(t.6, 6); store(t.7, 7)
+                q0 &+= 8
+            }
+            r0 &+= 8
         }
     }
 
