@@ -30,6 +30,26 @@ struct ElementwiseTests {
         #expect(wrongZip == nil, "zip wrong at element \(wrongZip ?? -1) of \(count)")
     }
 
+    @Test("exp, log, tanh and the sigmoid have the same bits on 1, 2 and 3 threads, whatever the count",
+          arguments: [2, 3])
+    func transcendentalBitsAnyThreads(threads: Int) {
+        // Counts whose even split falls inside a group of sixteen: a thread's chunk must still end on a
+        // whole group, or the elements before the cut would take the scalar (libm) path on more threads.
+        for count in stride(from: 2 * Elementwise.transcendentalGrain + 1, to: 4 * Elementwise.transcendentalGrain, by: 1_237) {
+            let x = Tensor(shape: [count], scalars: randomArray(count, seed: UInt64(count)))
+            let positive = x * x + 0.5
+            func results() -> [[UInt32]] {
+                [exp(x), log(positive), tanh(x), sigmoid(x)].map { $0.scalars.map(\.bitPattern) }
+            }
+            let one = Parallel.withThreadCount(1) { results() }
+            let many = Parallel.withThreadCount(threads) { results() }
+            for (name, (a, b)) in zip(["exp", "log", "tanh", "sigmoid"], zip(one, many)) {
+                let differing = zip(a, b).filter { $0 != $1 }.count
+                #expect(differing == 0, "\(name) of \(count) values: \(differing) differ between 1 and \(threads) threads")
+            }
+        }
+    }
+
     @Test("axpy adds alpha·x to y", arguments: counts, [1, 2])
     func axpy(count: Int, threads: Int) {
         let x = randomArray(count, seed: 3), y = randomArray(count, seed: 4)

@@ -5,15 +5,29 @@
 public enum Elementwise {
     /// Items below which an elementwise kernel stays on one thread.
     public static let grain = 1 << 16
+    /// The same for a function costing tens of operations per item (exp, log, tanh, the sigmoid): a
+    /// decoder's 64 × 784 sigmoid then takes both threads (about 30 µs of work each).
+    public static let transcendentalGrain = 1 << 13
 
-    /// `out[i] = f(a[i])`, vectorized by `vector` with `scalar` for the tail.
+    /// `parallelFor` over `0..<count` with every chunk but the last a whole number of sixteen-lane groups:
+    /// only the last `count % 16` items ever take a kernel's scalar path, on any thread count. (A cut
+    /// inside a group would send the items before it through `scalar` — libm's `expf`, say — on two
+    /// threads and through `vector` on one, and the bits would differ.)
+    @inlinable
+    static func inWholeGroups(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        parallelFor((count &+ 15) / 16, grain: max(1, grain / 16)) { groups in
+            body(groups.lowerBound &* 16..<min(count, groups.upperBound &* 16))
+        }
+    }
+
+    /// `out[i] = f(a[i])`, vectorized by `vector` with `scalar` for the tail; `grain` as `parallelFor`'s.
     @inlinable
     public static func map(
-        _ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int,
+        _ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int, grain: Int = grain,
         vector: (SIMD16<Float>) -> SIMD16<Float>, scalar: (Float) -> Float
     ) {
         let shared = UncheckedSendable((a, out))
-        parallelFor(count, grain: grain) { range in
+        inWholeGroups(count, grain: grain) { range in
             let (a, out) = shared.value
             var i = range.lowerBound
             while i &+ 16 <= range.upperBound {
@@ -36,7 +50,7 @@ public enum Elementwise {
         vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, scalar: (Float, Float) -> Float
     ) {
         let shared = UncheckedSendable((a, b, out))
-        parallelFor(count, grain: grain) { range in
+        inWholeGroups(count, grain: grain) { range in
             let (a, b, out) = shared.value
             var i = range.lowerBound
             while i &+ 16 <= range.upperBound {

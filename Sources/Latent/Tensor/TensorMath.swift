@@ -9,12 +9,13 @@ import Darwin
 #endif
 
 extension Tensor {
-    /// `f` applied to every element, vectorized.
+    /// `f` applied to every element, vectorized; `grain` as `Elementwise.map`'s (`Elementwise.transcendentalGrain`
+    /// for a costly `f`).
     @inlinable
-    public func map(vector: (SIMD16<Float>) -> SIMD16<Float>, scalar: (Float) -> Float) -> Tensor {
+    public func map(grain: Int = Elementwise.grain, vector: (SIMD16<Float>) -> SIMD16<Float>, scalar: (Float) -> Float) -> Tensor {
         withUnsafeBufferPointer { a in
             Tensor(shape: shape) { out in
-                Elementwise.map(a.baseAddress!, out.baseAddress!, count: count, vector: vector, scalar: scalar)
+                Elementwise.map(a.baseAddress!, out.baseAddress!, count: count, grain: grain, vector: vector, scalar: scalar)
             }
         }
     }
@@ -235,19 +236,19 @@ public func concatBatch(_ parts: [Tensor]) -> Tensor {
 // MARK: Elementwise functions
 
 /// eˣ elementwise.
-public func exp(_ x: Tensor) -> Tensor { x.map(vector: VectorMath.exp, scalar: { expf($0) }) }
+public func exp(_ x: Tensor) -> Tensor { x.map(grain: Elementwise.transcendentalGrain, vector: VectorMath.exp, scalar: { expf($0) }) }
 
 /// Natural logarithm elementwise.
-public func log(_ x: Tensor) -> Tensor { x.map(vector: { v in v.map { logf($0) } }, scalar: { logf($0) }) }
+public func log(_ x: Tensor) -> Tensor { x.map(grain: Elementwise.transcendentalGrain, vector: { v in v.map { logf($0) } }, scalar: { logf($0) }) }
 
 /// Square root elementwise.
 public func sqrt(_ x: Tensor) -> Tensor { x.map(vector: { $0.squareRoot() }, scalar: { $0.squareRoot() }) }
 
 /// Hyperbolic tangent elementwise.
-public func tanh(_ x: Tensor) -> Tensor { x.map(vector: VectorMath.tanh, scalar: { tanhf($0) }) }
+public func tanh(_ x: Tensor) -> Tensor { x.map(grain: Elementwise.transcendentalGrain, vector: VectorMath.tanh, scalar: { tanhf($0) }) }
 
 /// The logistic sigmoid 1 / (1 + e⁻ˣ) elementwise.
-public func sigmoid(_ x: Tensor) -> Tensor { x.map(vector: VectorMath.sigmoid, scalar: { 1 / (1 + expf(-$0)) }) }
+public func sigmoid(_ x: Tensor) -> Tensor { x.map(grain: Elementwise.transcendentalGrain, vector: VectorMath.sigmoid, scalar: { 1 / (1 + expf(-$0)) }) }
 
 /// Absolute value elementwise.
 public func abs(_ x: Tensor) -> Tensor { x.map(vector: { $0.replacing(with: -$0, where: $0 .< 0) }, scalar: { Swift.abs($0) }) }
