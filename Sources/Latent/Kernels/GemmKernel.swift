@@ -17,7 +17,7 @@
 /// The first `pc` step applies `beta`, later ones add to C.
 ///
 /// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the register tiles better; C is
-/// then written through strides. When C has at most `unpackedColumns` columns and A is not transposed,
+/// then written through strides, a panel of tiles at a time through 8 × 8 transposes (`storeTransposed`). When C has at most `unpackedColumns` columns and A is not transposed,
 /// the kernels read A where it is (row r of step p at `a[r·lda + p]`) instead of packing it: each A value
 /// then serves too few multiply-adds to pay for a copy. A Linear layer's forward on a small batch,
 /// x·Wᵀ with x [32, 8192], is computed as W·xᵀ for that reason: the big W is read in place and only the
@@ -320,8 +320,9 @@ enum GemmKernel {
 
     /// `C[q, r] = P[r, q] + beta · C[q, r]` for r < `rows`, q < `columns`, where P is `panel` (rows of `nr`
     /// floats) and C's rows are `cs` apart: P's columns become C's rows, 8 × 8 blocks transposed in
-    /// registers, so each store writes up to 8 adjacent floats. The same sum as `edgeTile`'s copy
-    /// (beta · C + P, one fused multiply-add, as the register tiles store).
+    /// registers, so each store writes up to 8 adjacent floats. beta · C + P is one fused multiply-add,
+    /// as the register tiles store it (for beta 0 and 1, what Latent's callers use, that is also the
+    /// sum `edgeTile`'s copy makes).
     @inline(never)
     static func storeTransposed(
         _ panel: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>, cs: Int, beta: Float
