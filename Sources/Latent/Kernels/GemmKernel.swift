@@ -116,7 +116,8 @@ enum GemmKernel {
         let ncMax = min(nc, roundUp(n, nr))
         let mcMax = min(mc, roundUp(m, mr))
         let bPanel = UnsafeMutablePointer<Float>.allocateAligned(kcMax &* ncMax)
-        // Per thread: its packed A block, then (C written transposed) its panel of Cᵀ tiles.
+        // Per thread: its packed A block, then (C written transposed: cs ≠ 1, and then ldc is 1) its panel
+        // of Cᵀ tiles, from which `storeTransposed` writes C.
         let perThread = mcMax &* kcMax &+ (cs == 1 ? 0 : mcMax &* nr)
         let aBlocks = UnsafeMutablePointer<Float>.allocateAligned(threads &* perThread)
         defer {
@@ -196,7 +197,8 @@ enum GemmKernel {
         }
     }
 
-    /// One thread's share of a (jc, pc) step: rows `rows` of C against B slivers `slivers`.
+    /// One thread's share of a (jc, pc) step: rows `rows` of C against B slivers `slivers`. C is written
+    /// through `transposedPanel` when it is given (C transposed, ldc 1), else directly (cs 1).
     @inline(__always)
     static func computeBlock(
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
@@ -220,8 +222,8 @@ enum GemmKernel {
                 let j = firstColumn &+ s &* nr
                 let width = min(nr, lastColumn &- j)
                 let bSliver = bPanel + s &* kcur &* nr
-                if let panel = transposedPanel, ldc == 1 {
-                    // Cᵀ, whose rows are C's columns: the block's whole tiles (zero-padded rows and
+                if let panel = transposedPanel {
+                    // Cᵀ (ldc 1), whose rows are C's columns: the block's whole tiles (zero-padded rows and
                     // columns give zeros) go to a panel of mcur rows × nr, written out 8 × 8 at a time.
                     for t in 0..<tiles {
                         let i = ic &+ t &* mr
@@ -240,23 +242,23 @@ enum GemmKernel {
                 for t in 0..<tiles {
                     let i = ic &+ t &* mr
                     let height = min(mr, ic &+ mcur &- i)
-                    let target = c + (i &* ldc &+ j &* cs)
+                    let target = c + (i &* ldc &+ j)  // C itself: cs is 1
                     if unpackedA && height == mr {
                         // Row r of step p is A[i + r, pc + p]: rows lda apart, steps adjacent.
                         let aRows = a + (i &* lda &+ depth.lowerBound)
-                        if width == nr && cs == 1 {
+                        if width == nr {
                             unpackedTile(kc: kcur, a: aRows, lda: lda, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                         } else {
-                            edgeTile(kc: kcur, a: aRows, unpackedLda: lda, b: bSliver, c: target, ldc: ldc, cs: cs,
+                            edgeTile(kc: kcur, a: aRows, unpackedLda: lda, b: bSliver, c: target, ldc: ldc,
                                      height: height, width: width, alpha: alpha, beta: beta)
                         }
                         continue
                     }
                     let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
-                    if height == mr && width == nr && cs == 1 {
+                    if height == mr && width == nr {
                         microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
-                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, cs: cs,
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc,
                                  height: height, width: width, alpha: alpha, beta: beta)
                     }
                 }
@@ -276,13 +278,13 @@ enum GemmKernel {
         microkernel(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
-    /// A ragged (or transposed) tile: the smallest kernel that covers it, straight into C when it fits
-    /// exactly, else into scratch and the `height × width` corner copied out through C's strides. With
+    /// A ragged tile: the smallest kernel that covers it, straight into C when it fits exactly, else into
+    /// scratch and the `height × width` corner copied out. With
     /// `unpackedLda`, A is read where it is (a full-height tile: the full- or the half-width kernel).
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, cs: Int, height: Int, width: Int, alpha: Float, beta: Float
+        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
         let shape = coveringKernel(height: unpackedLda == nil ? height : mr, width: width)
         func run(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ beta: Float) {
@@ -294,25 +296,19 @@ enum GemmKernel {
                 kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
             }
         }
-        if shape == (height, width) && cs == 1 {
+        if shape == (height, width) {
             run(c, ldc, beta)
             return
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: mr &* nr / 16) { scratch in
             let tile = UnsafeMutableRawPointer(scratch.baseAddress!).assumingMemoryBound(to: Float.self)
             run(tile, nr, 0)
-            // Walk C along its contiguous direction: rows of the tile for C, columns for Cᵀ.
-            let (outer, inner) = cs == 1 ? (height, width) : (width, height)
-            let (tileOuter, tileInner) = cs == 1 ? (nr, 1) : (1, nr)
-            let (cOuter, cInner) = cs == 1 ? (ldc, 1) : (cs, ldc)
-            for o in 0..<outer {
-                let source = tile + o &* tileOuter, target = c + o &* cOuter
+            for row in 0..<height {
+                let source = tile + row &* nr, target = c + row &* ldc
                 if beta == 0 {
-                    for q in 0..<inner { target[q &* cInner] = source[q &* tileInner] }
+                    for q in 0..<width { target[q] = source[q] }
                 } else {
-                    for q in 0..<inner {
-                        target[q &* cInner] = source[q &* tileInner] + beta * target[q &* cInner]
-                    }
+                    for q in 0..<width { target[q] = source[q] + beta * target[q] }
                 }
             }
         }
