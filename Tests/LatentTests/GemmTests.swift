@@ -227,10 +227,12 @@ func fusedChainGemm(_ p: GemmCase, a: [Float], b: [Float], c: inout [Float]) {
 @Suite("GEMM bits", .serialized)
 struct GemmBitTests {
     /// Whole and ragged tiles of both register-tile shapes, one and several depth blocks, skinny C
-    /// (computed transposed), A read unpacked (narrow C, and x·Wᵀ for few rows), large enough to go parallel.
+    /// (computed transposed), A read unpacked (narrow C, and x·Wᵀ for few rows), B read unpacked (short C:
+    /// with a ragged last sliver, or only whole ones as in (40, 96, 1030)), large enough to go parallel.
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (5, 7, 3), (6, 16, 9), (12, 32, 9), (13, 33, 17), (7, 20, 1100), (128, 20, 400),
         (20, 400, 128), (127, 129, 65), (64, 1000, 27), (100, 100, 300), (2000, 20, 40), (30, 40, 2100), (33, 300, 1030),
+        (40, 96, 1030),
     ]
 
     @Test("each element is one fused multiply-add chain per depth block, on 1 and 2 threads",

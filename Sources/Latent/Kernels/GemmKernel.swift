@@ -42,6 +42,15 @@ enum GemmKernel {
     /// Columns of C up to which an A that is not transposed is read where it is, not packed: each of its
     /// values then takes part in at most this many multiply-adds, too few to pay for copying it.
     static let unpackedColumns = 128
+    /// Rows of C up to which a B that is not transposed is read where it is, not packed (its whole slivers:
+    /// a ragged last one is still packed), for the same reason: each of its values then takes part in at
+    /// most this many multiply-adds. Its rows are `ldb` apart instead of `nr`; the kernels take that stride.
+    static let unpackedRows = 128
+    /// ... as long as B's rows are closer than this many floats (4 KB): further apart, every step of a
+    /// sliver is on another page, and at multiples of 4 KB in the same few L1 sets, and packing is faster
+    /// (m = 32, k = 512 on a Xeon core: 68–75 GFLOP/s read in place against 81–84 packed at n = ldb = 1024;
+    /// 104–108 against 70–87 at n = ldb = 1000).
+    static let unpackedRowStride = 1024
 
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, sizes already checked by `gemm`.
     static func run(
@@ -99,16 +108,22 @@ enum GemmKernel {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
+        let rowTiles = (m &+ mr &- 1) / mr
+        // B's rows are contiguous along n (not transposed) and C is short, so each B value is used only a
+        // few times: the kernels read B's whole slivers where they are, and only a ragged last one is packed.
+        let unpackedB = !transposeB && m <= unpackedRows && ldb < unpackedRowStride
         // Independent slices cost one fork-join but every thread packs the whole of one operand; shared
-        // panels cost two fork-joins per (jc, pc) step. Pick the cheaper.
+        // panels cost two fork-joins per (jc, pc) step. Pick the cheaper. With B read in place there is no
+        // panel to share, and slices are the faster: on a Xeon's 2 cores, dy·W for a batch of 128
+        // (128 × 400 × 784) ran at 240–244 GFLOP/s as slices, 226–228 with the rows of C split over
+        // shared steps, and 149–173 with B packed.
         let duplicated = n >= m ? m &* k : n &* k
         let forkJoins = 2 &* ((k &+ kc &- 1) / kc) &* ((n &+ nc &- 1) / nc)
-        if threads > 1 && duplicated < forkJoins &* forkJoinCost {
+        if threads > 1 && (unpackedB || duplicated < forkJoins &* forkJoinCost) {
             runSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
             return
         }
-        let rowTiles = (m &+ mr &- 1) / mr
         // A's rows are contiguous along k (not transposed) and C is narrow, so each A value is used
         // only a few times: the kernels read A where it is instead of copying it into packed blocks.
         let unpackedA = !transposeA && n <= unpackedColumns
@@ -134,10 +149,12 @@ enum GemmKernel {
             while pc < k {
                 let kcur = min(kcMax, k &- pc)
                 let betaNow: Float = pc == 0 ? beta : 1
-                let sliverGrain = threads == 1 ? slivers : max(1, 8192 / kcur)
-                parallelFor(slivers, grain: sliverGrain) { range in
+                let sliverGrain = threads == 1 ? slivers : max(1, (1 << 15) / (kcur &* nr))
+                // Read in place, B's whole slivers need no packing: only a ragged last one.
+                let packedSlivers = unpackedB ? ncur / nr..<slivers : 0..<slivers
+                parallelFor(packedSlivers.count, grain: sliverGrain) { range in
                     let (_, b, _, bPanel, _) = operands.value
-                    for s in range {
+                    for s in range.lowerBound &+ packedSlivers.lowerBound..<range.upperBound &+ packedSlivers.lowerBound {
                         let j = jc &+ s &* nr
                         packB(transposed: transposeB, b: b, ldb: ldb, row: pc, column: j,
                               depth: kcur, width: min(nr, jc &+ ncur &- j), into: bPanel + s &* kcur &* nr)
@@ -150,7 +167,8 @@ enum GemmKernel {
                         guard !rows.isEmpty else { continue }
                         computeBlock(
                             transposeA: transposeA, a: a, lda: lda, rows: rows, depth: pc..<(pc &+ kcur),
-                            bPanel: bPanel, slivers: 0..<slivers, firstColumn: jc, lastColumn: jc &+ ncur,
+                            bPanel: bPanel, b: unpackedB ? b : nil, ldb: ldb, slivers: 0..<slivers,
+                            firstColumn: jc, lastColumn: jc &+ ncur,
                             aBlock: aBlocks + t &* perThread, unpackedA: unpackedA,
                             transposedPanel: cs == 1 ? nil : aBlocks + (t &* perThread &+ mcMax &* kcMax),
                             alpha: alpha, beta: betaNow, c: c, ldc: ldc, cs: cs)
@@ -198,11 +216,14 @@ enum GemmKernel {
     }
 
     /// One thread's share of a (jc, pc) step: rows `rows` of C against B slivers `slivers`. C is written
-    /// through `transposedPanel` when it is given (C transposed, ldc 1), else directly (cs 1).
+    /// through `transposedPanel` when it is given (C transposed, ldc 1), else directly (cs 1). With `b`
+    /// (B not transposed, rows `ldb` apart), whole slivers are read from B where they are, the ragged last
+    /// one from `bPanel`.
     @inline(__always)
     static func computeBlock(
         transposeA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
-        bPanel: UnsafePointer<Float>, slivers: Range<Int>, firstColumn: Int, lastColumn: Int,
+        bPanel: UnsafePointer<Float>, b: UnsafePointer<Float>?, ldb: Int, slivers: Range<Int>,
+        firstColumn: Int, lastColumn: Int,
         aBlock: UnsafeMutablePointer<Float>, unpackedA: Bool, transposedPanel: UnsafeMutablePointer<Float>?,
         alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cs: Int
     ) {
@@ -221,7 +242,10 @@ enum GemmKernel {
             for s in slivers {
                 let j = firstColumn &+ s &* nr
                 let width = min(nr, lastColumn &- j)
-                let bSliver = bPanel + s &* kcur &* nr
+                // Step p of the sliver at bSliver[p·bStep]: B[pc + p, j...] in place, or packed.
+                let inPlace = b != nil && width == nr
+                let bSliver = inPlace ? b! + (depth.lowerBound &* ldb &+ j) : bPanel + s &* kcur &* nr
+                let bStep = inPlace ? ldb : nr
                 if let panel = transposedPanel {
                     // Cᵀ (ldc 1), whose rows are C's columns: the block's whole tiles (zero-padded rows and
                     // columns give zeros) go to a panel of mcur rows × nr, written out 8 × 8 at a time.
@@ -230,10 +254,10 @@ enum GemmKernel {
                         let target = panel + t &* mr &* nr
                         if unpackedA && min(mr, ic &+ mcur &- i) == mr {
                             unpackedTile(kc: kcur, a: a + (i &* lda &+ depth.lowerBound), lda: lda, b: bSliver,
-                                         c: target, ldc: nr, alpha: alpha, beta: 0)
+                                         bStep: bStep, c: target, ldc: nr, alpha: alpha, beta: 0)
                         } else {
                             microkernel(kc: kcur, a: UnsafePointer(aBlock + t &* kcur &* mr), b: bSliver,
-                                        c: target, ldc: nr, alpha: alpha, beta: 0)
+                                        bStep: bStep, c: target, ldc: nr, alpha: alpha, beta: 0)
                         }
                     }
                     storeTransposed(panel, rows: mcur, columns: width, into: c + (ic &+ j &* cs), cs: cs, beta: beta)
@@ -247,18 +271,19 @@ enum GemmKernel {
                         // Row r of step p is A[i + r, pc + p]: rows lda apart, steps adjacent.
                         let aRows = a + (i &* lda &+ depth.lowerBound)
                         if width == nr {
-                            unpackedTile(kc: kcur, a: aRows, lda: lda, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
+                            unpackedTile(kc: kcur, a: aRows, lda: lda, b: bSliver, bStep: bStep, c: target, ldc: ldc,
+                                         alpha: alpha, beta: beta)
                         } else {
-                            edgeTile(kc: kcur, a: aRows, unpackedLda: lda, b: bSliver, c: target, ldc: ldc,
+                            edgeTile(kc: kcur, a: aRows, unpackedLda: lda, b: bSliver, bStep: bStep, c: target, ldc: ldc,
                                      height: height, width: width, alpha: alpha, beta: beta)
                         }
                         continue
                     }
                     let aSliver = UnsafePointer(aBlock + t &* kcur &* mr)
                     if height == mr && width == nr {
-                        microkernel(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc, alpha: alpha, beta: beta)
+                        microkernel(kc: kcur, a: aSliver, b: bSliver, bStep: bStep, c: target, ldc: ldc, alpha: alpha, beta: beta)
                     } else {
-                        edgeTile(kc: kcur, a: aSliver, b: bSliver, c: target, ldc: ldc,
+                        edgeTile(kc: kcur, a: aSliver, b: bSliver, bStep: bStep, c: target, ldc: ldc,
                                  height: height, width: width, alpha: alpha, beta: beta)
                     }
                 }
@@ -272,10 +297,10 @@ enum GemmKernel {
     /// accumulators to memory at every step (84 GFLOP/s against 114 on a Zen 4 core).
     @inline(never) @_optimize(size)
     static func unpackedTile(
-        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int, c: UnsafeMutablePointer<Float>,
         ldc: Int, alpha: Float, beta: Float
     ) {
-        microkernel(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        microkernel(kc: kc, a: a, rowStride: lda, step: 1, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// A ragged tile: the smallest kernel that covers it, straight into C when it fits exactly, else into
@@ -283,17 +308,19 @@ enum GemmKernel {
     /// `unpackedLda`, A is read where it is (a full-height tile: the full- or the half-width kernel).
     @inline(never)
     static func edgeTile(
-        kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, bStep: Int,
+        c: UnsafeMutablePointer<Float>,
         ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
         let shape = coveringKernel(height: unpackedLda == nil ? height : mr, width: width)
         func run(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ beta: Float) {
             if let lda = unpackedLda, shape.columns == nr {
-                unpackedTile(kc: kc, a: a, lda: lda, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+                unpackedTile(kc: kc, a: a, lda: lda, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
             } else if let lda = unpackedLda {
-                unpackedHalfTile(kc: kc, a: a, lda: lda, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+                unpackedHalfTile(kc: kc, a: a, lda: lda, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
             } else {
-                kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+                kernel(rows: shape.rows, columns: shape.columns, kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc,
+                       alpha: alpha, beta: beta)
             }
         }
         if shape == (height, width) {

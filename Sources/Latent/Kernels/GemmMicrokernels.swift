@@ -26,9 +26,11 @@ extension GemmKernel {
     /// the 24 accumulators stay in vector registers for the whole loop. With `beta == 0`, C is not read.
     /// With `rowStride` and `step` the A values are read from any layout: row r of step p at
     /// `a[r·rowStride + p·step]` (packed: 1 and `mr`; A itself, unpacked: its row stride and 1).
+    /// Step p of B starts at `b[p·bStep]` (packed: `nr`; B itself, not transposed and read where it is:
+    /// its row stride). Every kernel takes `bStep` the same way.
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -48,8 +50,8 @@ extension GemmKernel {
         var p0 = a, p3 = a + 3 &* rowStride, p6 = a + 6 &* rowStride, p9 = a + 9 &* rowStride
         var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
             let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
             let a1 = p0[s1]
@@ -75,7 +77,7 @@ extension GemmKernel {
             let a11 = p9[s2]
             c11_0 = c11_0.addingProduct(a11, b0); c11_1 = c11_1.addingProduct(a11, b1)
             p0 += step; p3 += step; p6 += step; p9 += step
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -121,7 +123,7 @@ extension GemmKernel {
     /// The top-left 4×16 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel4x16(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -130,7 +132,7 @@ extension GemmKernel {
         var c3_0 = SIMD16<Float>()
         var pa = a, pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
             let a0 = pa[0]
             c0_0 = c0_0.addingProduct(a0, b0)
             let a1 = pa[1]
@@ -140,7 +142,7 @@ extension GemmKernel {
             let a3 = pa[3]
             c3_0 = c3_0.addingProduct(a3, b0)
             pa += mr
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -153,7 +155,7 @@ extension GemmKernel {
     /// The top-left 4×32 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel4x32(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -162,8 +164,8 @@ extension GemmKernel {
         var c3_0 = SIMD16<Float>(); var c3_1 = SIMD16<Float>()
         var pa = a, pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
             let a0 = pa[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
             let a1 = pa[1]
@@ -173,7 +175,7 @@ extension GemmKernel {
             let a3 = pa[3]
             c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
             pa += mr
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -190,7 +192,7 @@ extension GemmKernel {
     /// The top-left 8×16 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel8x16(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -203,7 +205,7 @@ extension GemmKernel {
         var c7_0 = SIMD16<Float>()
         var pa = a, pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
             let a0 = pa[0]
             c0_0 = c0_0.addingProduct(a0, b0)
             let a1 = pa[1]
@@ -221,7 +223,7 @@ extension GemmKernel {
             let a7 = pa[7]
             c7_0 = c7_0.addingProduct(a7, b0)
             pa += mr
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -238,7 +240,7 @@ extension GemmKernel {
     /// The top-left 8×32 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel8x32(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -251,8 +253,8 @@ extension GemmKernel {
         var c7_0 = SIMD16<Float>(); var c7_1 = SIMD16<Float>()
         var pa = a, pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
-            let b1 = pb.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
             let a0 = pa[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
             let a1 = pa[1]
@@ -270,7 +272,7 @@ extension GemmKernel {
             let a7 = pa[7]
             c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
             pa += mr
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -296,7 +298,7 @@ extension GemmKernel {
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel12x16(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -316,7 +318,7 @@ extension GemmKernel {
         var p0 = a, p3 = a + 3 &* rowStride, p6 = a + 6 &* rowStride, p9 = a + 9 &* rowStride
         var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
             let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0)
             let a1 = p0[s1]
@@ -342,7 +344,7 @@ extension GemmKernel {
             let a11 = p9[s2]
             c11_0 = c11_0.addingProduct(a11, b0)
             p0 += step; p3 += step; p6 += step; p9 += step
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD16<Float>(repeating: alpha), betas = SIMD16<Float>(repeating: beta)
         let readC = beta != 0
@@ -363,10 +365,10 @@ extension GemmKernel {
     /// The 12×16 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
     @inline(never) @_optimize(size)
     static func unpackedHalfTile(
-        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, alpha: Float, beta: Float
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int = nr,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        kernel12x16(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        kernel12x16(kc: kc, a: a, rowStride: lda, step: 1, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The register-tile shape (rows, columns) of the smallest kernel covering `height × width`.
@@ -381,16 +383,16 @@ extension GemmKernel {
 
     /// Runs the kernel of shape `rows × columns` (one `coveringKernel` returned).
     static func kernel(
-        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         switch (rows, columns) {
-        case (4, 16): kernel4x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        case (4, 32): kernel4x32(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        case (8, 16): kernel8x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        case (8, 32): kernel8x32(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        case (12, 16): kernel12x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        default: microkernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case (4, 16): kernel4x16(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case (4, 32): kernel4x32(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case (8, 16): kernel8x16(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case (8, 32): kernel8x32(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case (12, 16): kernel12x16(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        default: microkernel(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
         }
     }
 }

@@ -23,9 +23,11 @@ extension GemmKernel {
     /// The 6×16 register tile: `C[0..<6, 0..<16] = alpha · Ã·B̃ + beta · C` over `kc` packed steps.
     /// With `rowStride` and `step` the A values are read from any layout: row r of step p at
     /// `a[r·rowStride + p·step]` (packed: 1 and `mr`; A itself, unpacked: its row stride and 1).
+    /// Step p of B starts at `b[p·bStep]` (packed: `nr`; B itself, not transposed and read where it is:
+    /// its row stride). Every kernel takes `bStep` the same way.
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
@@ -39,8 +41,8 @@ extension GemmKernel {
         var p0 = a, p3 = a + 3 &* rowStride
         var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD8<Float>.self)
-            let b1 = pb.load(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
             let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
             let a1 = p0[s1]
@@ -54,7 +56,7 @@ extension GemmKernel {
             let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
             p0 += step; p3 += step
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD8<Float>(repeating: alpha), betas = SIMD8<Float>(repeating: beta)
         let readC = beta != 0
@@ -89,7 +91,7 @@ extension GemmKernel {
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel6x8(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>()
@@ -103,7 +105,7 @@ extension GemmKernel {
         var p0 = a, p3 = a + 3 &* rowStride
         var pb = UnsafeRawPointer(b)
         for _ in 0..<kc {
-            let b0 = pb.load(fromByteOffset: 0, as: SIMD8<Float>.self)
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
             let a0 = p0[0]
             c0_0 = c0_0.addingProduct(a0, b0)
             let a1 = p0[s1]
@@ -117,7 +119,7 @@ extension GemmKernel {
             let a5 = p3[s2]
             c5_0 = c5_0.addingProduct(a5, b0)
             p0 += step; p3 += step
-            pb += nr &* 4
+            pb += bStep &* 4
         }
         let alphas = SIMD8<Float>(repeating: alpha), betas = SIMD8<Float>(repeating: beta)
         let readC = beta != 0
@@ -132,10 +134,10 @@ extension GemmKernel {
     /// The 6×8 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
     @inline(never) @_optimize(size)
     static func unpackedHalfTile(
-        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-        ldc: Int, alpha: Float, beta: Float
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int = nr,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        kernel6x8(kc: kc, a: a, rowStride: lda, step: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        kernel6x8(kc: kc, a: a, rowStride: lda, step: 1, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The register-tile shape (rows, columns) of the smallest kernel covering `height × width`.
@@ -145,13 +147,13 @@ extension GemmKernel {
 
     /// Runs the kernel of shape `rows × columns` (one `coveringKernel` returned).
     static func kernel(
-        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         if columns == 8 {
-            kernel6x8(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            kernel6x8(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
         } else {
-            microkernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            microkernel(kc: kc, a: a, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
         }
     }
 }
