@@ -46,7 +46,7 @@ enum GemmKernel {
     /// a ragged last one is still packed), for the same reason: each of its values then takes part in at
     /// most this many multiply-adds. Its rows are `ldb` apart instead of `nr`; the kernels take that stride.
     static let unpackedRows = 128
-    /// ... as long as B's rows are closer than this many floats (4 KB): further apart, every step of a
+    /// The row stride of B (floats; 4 KB) from which B is packed even then: that far apart, every step of a
     /// sliver is on another page, and at multiples of 4 KB in the same few L1 sets, and packing is faster
     /// (m = 32, k = 512 on a Xeon core: 68–75 GFLOP/s read in place against 81–84 packed at n = ldb = 1024;
     /// 104–108 against 70–87 at n = ldb = 1000).
@@ -108,7 +108,6 @@ enum GemmKernel {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc, cs: cs)
             return
         }
-        let rowTiles = (m &+ mr &- 1) / mr
         // B's rows are contiguous along n (not transposed) and C is short, so each B value is used only a
         // few times: the kernels read B's whole slivers where they are, and only a ragged last one is packed.
         let unpackedB = !transposeB && m <= unpackedRows && ldb < unpackedRowStride
@@ -124,6 +123,7 @@ enum GemmKernel {
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, cs: cs, threads: threads)
             return
         }
+        let rowTiles = (m &+ mr &- 1) / mr
         // A's rows are contiguous along k (not transposed) and C is narrow, so each A value is used
         // only a few times: the kernels read A where it is instead of copying it into packed blocks.
         let unpackedA = !transposeA && n <= unpackedColumns
