@@ -17,16 +17,20 @@
 /// The first `pc` step applies `beta`, later ones add to C.
 ///
 /// A skinny C (few columns) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, which fills the register tiles better; C is
-/// then written through strides, a panel of tiles at a time through 8 × 8 transposes (`storeTransposed`). When C has at most `unpackedColumns` columns and A is not transposed,
-/// the kernels read A where it is (row r of step p at `a[r·lda + p]`) instead of packing it: each A value
-/// then serves too few multiply-adds to pay for a copy. A Linear layer's forward on a small batch,
-/// x·Wᵀ with x [32, 8192], is computed as W·xᵀ for that reason: the big W is read in place and only the
-/// small xᵀ is packed. Unpacked or packed, each element of C is the same chain of fused multiply-adds.
+/// then written through strides, a panel of tiles at a time through 8 × 8 transposes (`storeTransposed`).
+/// When C has at most `unpackedColumns` columns and A is not transposed, the kernels read A where it is
+/// (row r of step p at `a[r·lda + p]`) instead of packing it: each A value then serves too few
+/// multiply-adds to pay for a copy. A Linear layer's forward on a small batch, x·Wᵀ with x [32, 8192], is
+/// computed as W·xᵀ for that reason: the big W is read in place and only the small xᵀ is packed. Likewise,
+/// when C has at most `unpackedRows` rows and B is not transposed (dy·W for a small batch), the kernels
+/// read B's whole slivers where they are (step p at `b[p·ldb]`). Unpacked or packed, each element of C is
+/// the same chain of fused multiply-adds.
 ///
 /// Threads: either each thread gets its own slice of C as an independent single-threaded product (one
 /// fork-join per call, but the operand along the slice is packed by every thread), or, for large
 /// square-ish products, the threads pack each B panel together and split the rows of C between them; a
-/// cost estimate picks one. Products below `parallelThreshold` multiply-adds stay on the calling thread.
+/// cost estimate picks one (B read in place: always slices). Products below `parallelThreshold`
+/// multiply-adds stay on the calling thread.
 enum GemmKernel {
     // The register tile (mr × nr), the rows of C per packed A block (mc) and the smallest edge kernel
     // depend on the vector registers: GemmMicrokernels.swift (AVX-512) or GemmMicrokernels256.swift.
@@ -151,10 +155,10 @@ enum GemmKernel {
                 let betaNow: Float = pc == 0 ? beta : 1
                 let sliverGrain = threads == 1 ? slivers : max(1, (1 << 15) / (kcur &* nr))
                 // Read in place, B's whole slivers need no packing: only a ragged last one.
-                let packedSlivers = unpackedB ? ncur / nr..<slivers : 0..<slivers
-                parallelFor(packedSlivers.count, grain: sliverGrain) { range in
+                let firstPacked = unpackedB ? ncur / nr : 0
+                parallelFor(slivers &- firstPacked, grain: sliverGrain) { range in
                     let (_, b, _, bPanel, _) = operands.value
-                    for s in range.lowerBound &+ packedSlivers.lowerBound..<range.upperBound &+ packedSlivers.lowerBound {
+                    for s in (firstPacked &+ range.lowerBound)..<(firstPacked &+ range.upperBound) {
                         let j = jc &+ s &* nr
                         packB(transposed: transposeB, b: b, ldb: ldb, row: pc, column: j,
                               depth: kcur, width: min(nr, jc &+ ncur &- j), into: bPanel + s &* kcur &* nr)
@@ -243,9 +247,11 @@ enum GemmKernel {
                 let j = firstColumn &+ s &* nr
                 let width = min(nr, lastColumn &- j)
                 // Step p of the sliver at bSliver[p·bStep]: B[pc + p, j...] in place, or packed.
-                let inPlace = b != nil && width == nr
-                let bSliver = inPlace ? b! + (depth.lowerBound &* ldb &+ j) : bPanel + s &* kcur &* nr
-                let bStep = inPlace ? ldb : nr
+                let (bSliver, bStep) = if let b, width == nr {
+                    (b + (depth.lowerBound &* ldb &+ j), ldb)
+                } else {
+                    (bPanel + s &* kcur &* nr, nr)
+                }
                 if let panel = transposedPanel {
                     // Cᵀ (ldc 1), whose rows are C's columns: the block's whole tiles (zero-padded rows and
                     // columns give zeros) go to a panel of mcur rows × nr, written out 8 × 8 at a time.
@@ -304,13 +310,12 @@ enum GemmKernel {
     }
 
     /// A ragged tile: the smallest kernel that covers it, straight into C when it fits exactly, else into
-    /// scratch and the `height × width` corner copied out. With
-    /// `unpackedLda`, A is read where it is (a full-height tile: the full- or the half-width kernel).
+    /// scratch and the `height × width` corner copied out. With `unpackedLda`, A is read where it is (a
+    /// full-height tile: the full- or the half-width kernel). B's steps are `bStep` apart.
     @inline(never)
     static func edgeTile(
         kc: Int, a: UnsafePointer<Float>, unpackedLda: Int? = nil, b: UnsafePointer<Float>, bStep: Int,
-        c: UnsafeMutablePointer<Float>,
-        ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, height: Int, width: Int, alpha: Float, beta: Float
     ) {
         let shape = coveringKernel(height: unpackedLda == nil ? height : mr, width: width)
         func run(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ beta: Float) {

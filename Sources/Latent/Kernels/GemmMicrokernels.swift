@@ -30,7 +30,7 @@ extension GemmKernel {
     /// its row stride). Every kernel takes `bStep` the same way.
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -123,7 +123,7 @@ extension GemmKernel {
     /// The top-left 4×16 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel4x16(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -155,7 +155,7 @@ extension GemmKernel {
     /// The top-left 4×32 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel4x32(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -192,7 +192,7 @@ extension GemmKernel {
     /// The top-left 8×16 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel8x16(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -240,7 +240,7 @@ extension GemmKernel {
     /// The top-left 8×32 corner of the register tile, for ragged edges (same packed layout).
     @inline(never)
     static func kernel8x32(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
@@ -298,7 +298,7 @@ extension GemmKernel {
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel12x16(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD16<Float>()
@@ -365,7 +365,7 @@ extension GemmKernel {
     /// The 12×16 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
     @inline(never) @_optimize(size)
     static func unpackedHalfTile(
-        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         kernel12x16(kc: kc, a: a, rowStride: lda, step: 1, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
@@ -383,7 +383,7 @@ extension GemmKernel {
 
     /// Runs the kernel of shape `rows × columns` (one `coveringKernel` returned).
     static func kernel(
-        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         switch (rows, columns) {

@@ -27,7 +27,7 @@ extension GemmKernel {
     /// its row stride). Every kernel takes `bStep` the same way.
     @inline(__always)
     static func microkernel(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
@@ -91,7 +91,7 @@ extension GemmKernel {
     /// Reads A from any layout, as `microkernel` does (`rowStride`, `step`).
     @inline(__always)
     static func kernel6x8(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int = 1, step: Int = mr, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c0_0 = SIMD8<Float>()
@@ -134,7 +134,7 @@ extension GemmKernel {
     /// The 6×8 kernel with A read where it is: `GemmKernel.unpackedTile` for a ragged last sliver.
     @inline(never) @_optimize(size)
     static func unpackedHalfTile(
-        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int = nr,
+        kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         kernel6x8(kc: kc, a: a, rowStride: lda, step: 1, b: b, bStep: bStep, c: c, ldc: ldc, alpha: alpha, beta: beta)
@@ -147,7 +147,7 @@ extension GemmKernel {
 
     /// Runs the kernel of shape `rows × columns` (one `coveringKernel` returned).
     static func kernel(
-        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int = nr,
+        rows: Int, columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         if columns == 8 {
