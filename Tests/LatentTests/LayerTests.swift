@@ -179,6 +179,16 @@ struct LayerTests {
         #expect(layer.weight.grad.scalars.allSatisfy { $0 == 0 })
     }
 
+    @Test("zeroGrad clears every element of a gradient large enough to be split between threads", arguments: [1, 2, 3])
+    func zeroGradSplit(threads: Int) {
+        let count = 3 * Parameter.zeroGrain + 5  // three slices and a ragged end
+        let parameter = Parameter(Tensor.zeros([count]))
+        parameter.grad = Tensor(shape: [count], scalars: (0..<count).map { Float($0 % 7) + 1 })
+        Parallel.withThreadCount(threads) { parameter.zeroGrad() }
+        #expect(parameter.grad.scalars.allSatisfy { $0 == 0 })
+        #expect(parameter.grad.shape == [count])
+    }
+
     @Test("BatchNorm2d training normalizes with the biased variance and updates running stats with the unbiased one")
     func batchNormStatistics() {
         var generator = SeededGenerator(seed: 36)

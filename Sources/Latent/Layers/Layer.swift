@@ -12,10 +12,20 @@ public final class Parameter {
     }
 
     /// Resets the gradient to zero (PyTorch's `zero_grad`), in place: the buffer is kept, so a step
-    /// allocates (and the system zero-fills) no fresh pages for it.
+    /// allocates (and the system zero-fills) no fresh pages for it. A large gradient is cleared by
+    /// several threads, each its own slice.
     public func zeroGrad() {
-        grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        grad.withUnsafeMutableBufferPointer { g in
+            guard let base = g.baseAddress else { return }
+            let shared = UncheckedSendable(base)
+            parallelFor(g.count, grain: Parameter.zeroGrain) { range in
+                (shared.value + range.lowerBound).update(repeating: 0, count: range.count)
+            }
+        }
     }
+
+    /// Floats below which a gradient is cleared on one thread.
+    static let zeroGrain = 1 << 16
 }
 
 /// A building block with an explicit forward and backward pass — no tape, no autograd.
