@@ -24,7 +24,8 @@ public final class Parameter {
         }
     }
 
-    /// Floats below which a gradient is cleared on one thread.
+    /// A gradient is cleared in slices of at least this many floats, one slice per thread: one of fewer
+    /// than twice this many is cleared on the calling thread.
     static let zeroGrain = 1 << 16
 }
 
