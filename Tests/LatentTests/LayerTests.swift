@@ -181,7 +181,7 @@ struct LayerTests {
 
     @Test("zeroGrad clears every element of a gradient large enough to be split between threads", arguments: [1, 2, 3])
     func zeroGradSplit(threads: Int) {
-        let count = 3 * Parameter.zeroGrain + 5  // three slices and a ragged end
+        let count = 3 * Parameter.zeroGrain + 5  // 2 or 3 slices of unequal lengths
         let parameter = Parameter(Tensor.zeros([count]))
         parameter.grad = Tensor(shape: [count], scalars: (0..<count).map { Float($0 % 7) + 1 })
         Parallel.withThreadCount(threads) { parameter.zeroGrad() }
