@@ -13,7 +13,7 @@ struct LatentBench: ParsableCommand {
             Every measurement is one line: `<case> <key>=<value>... <number> <unit>`, e.g.
             `gemm n=1024 threads=2 152.3 GFLOP/s`. Peer scripts in Benchmarks/pytorch print the same format.
             """,
-        subcommands: [GemmBench.self, ModelBench.self, AEBench.self, VAEBench.self, JPEGBench.self, ShapesBench.self, MemoryBench.self]
+        subcommands: [GemmBench.self, ConvBench.self, ModelBench.self, AEBench.self, VAEBench.self, JPEGBench.self, ShapesBench.self, MemoryBench.self]
     )
 }
 
