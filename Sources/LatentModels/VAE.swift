@@ -132,13 +132,16 @@ public final class VAE: EncoderDecoder, CustomStringConvertible {
     ///
     ///     encoder: [x flattened, y] [N, pixels + classes] → hidden → (μ, log σ²) [N, 2·z]
     ///     decoder: [z, y] [N, z + classes] → hidden → x̂ [N, C, H, W]
+    ///
+    /// The encoder's first layer knows its input ends in the label (`labelColumns`): M2, which gives it
+    /// each image with every label, then multiplies each image by W once, not once per label.
     public static func conditionalDense(
         inputs: [Int] = [1, 28, 28], classes: Int = 10, hidden: Int = 400, latent: Int = 20,
         likelihood: VAELikelihood = .bce, using generator: inout SeededGenerator
     ) -> VAE {
         let pixels = inputs.reduce(1, *)
         let encoder = Sequential(
-            Linear(inFeatures: pixels + classes, outFeatures: hidden, using: &generator),
+            Linear(inFeatures: pixels + classes, outFeatures: hidden, labelColumns: classes, using: &generator),
             ReLU(),
             Linear(inFeatures: hidden, outFeatures: 2 * latent, using: &generator))
         var decoderLayers: [any Layer] = [

@@ -189,6 +189,38 @@ struct LayerTests {
         #expect(parameter.grad.shape == [count])
     }
 
+    /// A Linear that knows its input ends in a one-hot label multiplies each run of equal x rows once
+    /// (M2's encoder sees every image with each label). Its output must be the whole product's, bit for
+    /// bit: with and without bias; when the label part is not one-hot, or the rows do not repeat (the
+    /// whole product then runs); and with more inputs than one GEMM depth block (likewise).
+    @Test("Linear with labelColumns gives the whole product's bits", arguments: [
+        (50, true, 1.0), (50, false, 1.0), (50, true, 0.5), (1100, true, 1.0),
+    ])
+    func labelledLinear(pixels: Int, bias: Bool, one: Double) {
+        let (classes, images, outputs) = (10, 7, 37)
+        var g1 = SeededGenerator(seed: 12), g2 = SeededGenerator(seed: 12), data = SeededGenerator(seed: 13)
+        let plain = Linear(inFeatures: pixels + classes, outFeatures: outputs, bias: bias, using: &g1)
+        let labelled = Linear(inFeatures: pixels + classes, outFeatures: outputs, bias: bias, labelColumns: classes, using: &g2)
+        let x = Tensor.randomNormal([images, pixels], using: &data).scalars
+        // Row i·classes + c is [x_i, onehot(c)] (M2's order), the last image's pixels half zeros.
+        var rows: [Float] = []
+        for i in 0..<images {
+            for c in 0..<classes {
+                rows += (0..<pixels).map { i == images - 1 && $0 % 2 == 0 ? 0 : x[i * pixels + $0] }
+                rows += (0..<classes).map { $0 == c ? Float(one) : 0 }
+            }
+        }
+        let input = Tensor(shape: [images * classes, pixels + classes], scalars: rows)
+        for threads in [1, 2] {
+            Parallel.withThreadCount(threads) {
+                let expected = plain.forward(input).scalars.map(\.bitPattern)
+                let got = labelled.forward(input).scalars.map(\.bitPattern)
+                let differing = zip(got, expected).filter { $0 != $1 }.count
+                #expect(got.count == expected.count && differing == 0, "\(differing) of \(got.count) outputs differ, \(threads) thread(s)")
+            }
+        }
+    }
+
     @Test("BatchNorm2d training normalizes with the biased variance and updates running stats with the unbiased one")
     func batchNormStatistics() {
         var generator = SeededGenerator(seed: 36)
