@@ -83,6 +83,7 @@ public final class Linear: Layer, CustomStringConvertible {
         let n = input.shape[0], width = inFeatures - classes
         var labels = [Int](repeating: 0, count: n)
         var runs: [Int] = []  // the first row of each run of equal x
+        var runOfRow = [Int](repeating: 0, count: n)
         let valid = input.withUnsafeBufferPointer { p -> Bool in
             for row in 0..<n {
                 let features = p.baseAddress! + row &* inFeatures
@@ -93,10 +94,11 @@ public final class Linear: Layer, CustomStringConvertible {
                 }
                 guard label >= 0 else { return false }
                 labels[row] = label
-                if let last = runs.last, (0..<width).allSatisfy({ features[$0].bitPattern == p[last &* inFeatures &+ $0].bitPattern }) {
-                    continue
-                }
-                runs.append(row)
+                let repeated = runs.last.map { last in
+                    (0..<width).allSatisfy { features[$0].bitPattern == p[last &* inFeatures &+ $0].bitPattern }
+                } ?? false
+                if !repeated { runs.append(row) }
+                runOfRow[row] = runs.count &- 1
             }
             return true
         }
@@ -124,10 +126,6 @@ public final class Linear: Layer, CustomStringConvertible {
         var labelWeights = [Float](repeating: 0, count: classes &* outFeatures)
         for c in 0..<classes {
             for j in 0..<outFeatures { labelWeights[c &* outFeatures &+ j] = w[j &* inFeatures &+ width &+ c] }
-        }
-        var runOfRow = [Int](repeating: 0, count: n)
-        for (i, start) in runs.enumerated() {
-            for row in start..<(i &+ 1 < runs.count ? runs[i &+ 1] : n) { runOfRow[row] = i }
         }
         let b = bias?.value.scalars ?? []
         return Tensor(shape: [n, outFeatures]) { out in
