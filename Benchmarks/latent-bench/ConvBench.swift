@@ -31,14 +31,7 @@ struct ConvBench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Padding.")
     var padding: Int = 1
 
-    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
-    var threads: String = "1,2"
-
-    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
-    var repetitions: Int = 5
-
-    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate per case (best counts).")
-    var rounds: Int = 2
+    @OptionGroup var timing: TimingOptions
 
     @Flag(help: "Time the forward pass only (for profiling it).")
     var forwardOnly = false
@@ -51,13 +44,10 @@ struct ConvBench: ParsableCommand {
 
     func validate() throws {
         _ = try specs()
-        _ = try parseThreadList(threads)
         try require(batch >= 1, "--batch", "at least 1", batch)
         try require(kernel >= 1, "--kernel", "at least 1", kernel)
         try require(stride >= 1, "--stride", "at least 1", stride)
         try require(padding >= 0 && padding < kernel, "--padding", "in 0..<kernel", padding)
-        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
-        try require(rounds >= 1, "--rounds", "at least 1", rounds)
     }
 
     /// One layer to measure.
@@ -88,7 +78,7 @@ struct ConvBench: ParsableCommand {
 
     func run() throws {
         let list = try specs()
-        let threadList = try parseThreadList(threads)
+        let threadList = try parseThreadList(timing.threads)
         if compare && forwardOnly { throw ValidationError("--forward-only is for profiling; use it without --compare") }
         let peer = compare ? try PeerScript("bench_conv.py", python: python, needs: "torch") : nil
         print("# \(cpuDescription())")
@@ -101,11 +91,11 @@ struct ConvBench: ParsableCommand {
                 }
                 var ours: [Double] = [0, 0], theirs: [Double] = [0, 0]
                 var labels = ["", ""]
-                for _ in 0..<rounds {
+                for _ in 0..<timing.rounds {
                     let lines = measure(spec, threads: t)
                     let peerLines = try peer.run(["--layers", spec.text, "--batch", "\(batch)", "--kernel", "\(kernel)",
                                                   "--stride", "\(stride)", "--padding", "\(padding)", "--threads", "\(t)",
-                                                  "--repetitions", "\(repetitions)"])
+                                                  "--repetitions", "\(timing.repetitions)"])
                     for (i, line) in lines.enumerated() {
                         labels[i] = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                         ours[i] = max(ours[i], line.value)
@@ -149,9 +139,9 @@ struct ConvBench: ParsableCommand {
         let saved = Parallel.threadCount
         Parallel.threadCount = threads
         defer { Parallel.threadCount = saved }
-        let forward = Timing.secondsPerCall(repetitions: repetitions) { _ = layer.forward(x) }
+        let forward = Timing.secondsPerCall(repetitions: timing.repetitions) { _ = layer.forward(x) }
         _ = layer.forward(x)
-        let backward = forwardOnly ? .infinity : Timing.secondsPerCall(repetitions: repetitions) { _ = layer.backward(dy) }
+        let backward = forwardOnly ? .infinity : Timing.secondsPerCall(repetitions: timing.repetitions) { _ = layer.backward(dy) }
         let parameters: [(key: String, value: String)] = [
             ("layer", spec.transposed ? "convt" : "conv"), ("in", "\(spec.inChannels)"), ("out", "\(spec.outChannels)"),
             ("size", "\(spec.size)"), ("batch", "\(batch)"),

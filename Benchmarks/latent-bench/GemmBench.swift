@@ -15,14 +15,7 @@ struct GemmBench: ParsableCommand {
     @Option(help: "Matrix sizes: n for n×n×n or MxNxK (comma-separated).")
     var sizes: String = "256,512,1024,2048"
 
-    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
-    var threads: String = "1,2"
-
-    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
-    var repetitions: Int = 5
-
-    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate per case (best counts).")
-    var rounds: Int = 2
+    @OptionGroup var timing: TimingOptions
 
     @Flag(help: "Read A transposed (stored K×M), as a backward pass's weight gradient does.")
     var transposeA = false
@@ -38,14 +31,11 @@ struct GemmBench: ParsableCommand {
 
     func validate() throws {
         _ = try sizes.split(separator: ",").map { try Shape(String($0)) }
-        _ = try parseThreadList(threads)
-        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
-        try require(rounds >= 1, "--rounds", "at least 1", rounds)
     }
 
     func run() throws {
         let shapes = try sizes.split(separator: ",").map { try Shape(String($0)) }
-        let threadList = try parseThreadList(threads)
+        let threadList = try parseThreadList(timing.threads)
         if cpuTime && threadList.contains(where: { $0 != 1 }) {
             throw ValidationError("--cpu-time counts one thread's work only; use it with --threads 1")
         }
@@ -60,12 +50,12 @@ struct GemmBench: ParsableCommand {
                 }
                 var ours = 0.0, theirs = 0.0
                 var label = ""
-                for _ in 0..<max(1, rounds) {
+                for _ in 0..<timing.rounds {
                     let line = measure(shape, threads: t)
                     label = line.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     ours = max(ours, line.value)
                     let peerLines = try peer.run(["--sizes", shape.text, "--threads", "\(t)",
-                                                  "--repetitions", "\(repetitions)"]
+                                                  "--repetitions", "\(timing.repetitions)"]
                                                  + (transposeA ? ["--transpose-a"] : [])
                                                  + (transposeB ? ["--transpose-b"] : [])
                                                  + (cpuTime ? ["--cpu-time"] : []))
@@ -106,7 +96,7 @@ struct GemmBench: ParsableCommand {
         let seconds = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    Timing.secondsPerCall(repetitions: repetitions, cpuTime: cpuTime) {
+                    Timing.secondsPerCall(repetitions: timing.repetitions, cpuTime: cpuTime) {
                         gemm(transposeA: transposeA, transposeB: transposeB, m: shape.m, n: shape.n, k: shape.k,
                              a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
                              c: pc.baseAddress!, ldc: shape.n)

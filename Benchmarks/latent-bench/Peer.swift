@@ -26,6 +26,24 @@ func parseThreadList(_ text: String) throws -> [Int] {
     return counts.map { $0! }
 }
 
+/// `--threads`, `--repetitions` and `--rounds`, as the kernel cases (`gemm`, `conv`) take them.
+struct TimingOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Thread counts (comma-separated).")
+    var threads: String = "1,2"
+
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the best counts).")
+    var repetitions: Int = 5
+
+    @Option(parsing: .unconditional, help: "With --compare: how many times ours and the peer alternate per case (best counts).")
+    var rounds: Int = 2
+
+    func validate() throws {
+        _ = try parseThreadList(threads)
+        try require(repetitions >= 1, "--repetitions", "at least 1", repetitions)
+        try require(rounds >= 1, "--rounds", "at least 1", rounds)
+    }
+}
+
 /// Fails with a message naming `option` unless `condition` holds.
 func require(_ condition: Bool, _ option: String, _ rule: String, _ value: Any) throws {
     guard condition else { throw ValidationError("\(option) must be \(rule), got \(value)") }
